@@ -1,0 +1,10 @@
+//! Pure logic of pg_duckam: naming, type rules and value conversions that do
+//! not need PostgreSQL or DuckDB to run, so they are unit-tested with plain
+//! `cargo test -p duckam_logic`.
+
+pub mod decimal;
+pub mod ledger;
+pub mod naming;
+pub mod temporal;
+pub mod types;
+pub mod uuid;

@@ -1,0 +1,101 @@
+//! Dates and timestamps between PostgreSQL (epoch 2000-01-01) and DuckDB
+//! (epoch 1970-01-01), keeping ±infinity and refusing what DuckDB can't hold.
+
+/// Days from 1970-01-01 to 2000-01-01.
+pub const EPOCH_SHIFT_DAYS: i32 = 10_957;
+/// Microseconds from 1970-01-01 to 2000-01-01.
+pub const EPOCH_SHIFT_MICROS: i64 = 946_684_800_000_000;
+
+/// PostgreSQL's `-infinity` / `infinity` dates.
+pub const PG_DATE_NOBEGIN: i32 = i32::MIN;
+pub const PG_DATE_NOEND: i32 = i32::MAX;
+/// DuckDB's `-infinity` / `infinity` dates.
+pub const DUCK_DATE_NINF: i32 = -i32::MAX;
+pub const DUCK_DATE_PINF: i32 = i32::MAX;
+/// PostgreSQL's `-infinity` / `infinity` timestamps.
+pub const PG_TS_NOBEGIN: i64 = i64::MIN;
+pub const PG_TS_NOEND: i64 = i64::MAX;
+/// DuckDB's `-infinity` / `infinity` timestamps.
+pub const DUCK_TS_NINF: i64 = -i64::MAX;
+pub const DUCK_TS_PINF: i64 = i64::MAX;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutOfRange;
+
+pub fn date_pg_to_duck(days: i32) -> Result<i32, OutOfRange> {
+    match days {
+        PG_DATE_NOBEGIN => Ok(DUCK_DATE_NINF),
+        PG_DATE_NOEND => Ok(DUCK_DATE_PINF),
+        d => match d.checked_add(EPOCH_SHIFT_DAYS) {
+            Some(v) if v != DUCK_DATE_PINF && v != DUCK_DATE_NINF => Ok(v),
+            _ => Err(OutOfRange),
+        },
+    }
+}
+
+pub fn date_duck_to_pg(days: i32) -> Result<i32, OutOfRange> {
+    match days {
+        DUCK_DATE_NINF => Ok(PG_DATE_NOBEGIN),
+        DUCK_DATE_PINF => Ok(PG_DATE_NOEND),
+        d => match d.checked_sub(EPOCH_SHIFT_DAYS) {
+            Some(v) if v != PG_DATE_NOBEGIN && v != PG_DATE_NOEND => Ok(v),
+            _ => Err(OutOfRange),
+        },
+    }
+}
+
+pub fn timestamp_pg_to_duck(micros: i64) -> Result<i64, OutOfRange> {
+    match micros {
+        PG_TS_NOBEGIN => Ok(DUCK_TS_NINF),
+        PG_TS_NOEND => Ok(DUCK_TS_PINF),
+        t => match t.checked_add(EPOCH_SHIFT_MICROS) {
+            Some(v) if v != DUCK_TS_PINF && v != DUCK_TS_NINF => Ok(v),
+            _ => Err(OutOfRange),
+        },
+    }
+}
+
+pub fn timestamp_duck_to_pg(micros: i64) -> Result<i64, OutOfRange> {
+    match micros {
+        DUCK_TS_NINF => Ok(PG_TS_NOBEGIN),
+        DUCK_TS_PINF => Ok(PG_TS_NOEND),
+        t => match t.checked_sub(EPOCH_SHIFT_MICROS) {
+            Some(v) if v != PG_TS_NOBEGIN && v != PG_TS_NOEND => Ok(v),
+            _ => Err(OutOfRange),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_shift_and_keep_infinity() {
+        assert_eq!(date_pg_to_duck(0), Ok(10_957));
+        assert_eq!(date_duck_to_pg(10_957), Ok(0));
+        assert_eq!(date_pg_to_duck(PG_DATE_NOEND), Ok(DUCK_DATE_PINF));
+        assert_eq!(date_pg_to_duck(PG_DATE_NOBEGIN), Ok(DUCK_DATE_NINF));
+        assert_eq!(date_duck_to_pg(DUCK_DATE_NINF), Ok(PG_DATE_NOBEGIN));
+        assert_eq!(date_duck_to_pg(DUCK_DATE_PINF), Ok(PG_DATE_NOEND));
+        // PostgreSQL's extreme dates (4713 BC .. 5874897 AD) survive.
+        for pg in [-2_451_545, 2_145_031_948, -1, 1] {
+            assert_eq!(date_duck_to_pg(date_pg_to_duck(pg).unwrap()), Ok(pg));
+        }
+        assert_eq!(date_pg_to_duck(i32::MAX - 10), Err(OutOfRange));
+    }
+
+    #[test]
+    fn timestamps_shift_and_keep_infinity() {
+        assert_eq!(timestamp_pg_to_duck(0), Ok(EPOCH_SHIFT_MICROS));
+        assert_eq!(timestamp_pg_to_duck(PG_TS_NOEND), Ok(DUCK_TS_PINF));
+        assert_eq!(timestamp_duck_to_pg(DUCK_TS_NINF), Ok(PG_TS_NOBEGIN));
+        // 4714-11-24 BC, PostgreSQL's lowest timestamp.
+        let min = -211_813_488_000_000_000;
+        assert_eq!(timestamp_duck_to_pg(timestamp_pg_to_duck(min).unwrap()), Ok(min));
+        // 294276 AD is beyond DuckDB's last timestamp (294247 AD).
+        assert_eq!(timestamp_pg_to_duck(9_223_371_331_200_000_000 - 1), Err(OutOfRange));
+        // The value that would land on DuckDB's infinity is refused, not aliased.
+        assert_eq!(timestamp_pg_to_duck(i64::MAX - EPOCH_SHIFT_MICROS), Err(OutOfRange));
+    }
+}

@@ -1,0 +1,112 @@
+//! DuckDB column types that stand for PostgreSQL types, and the rules that
+//! choose them.
+
+/// A DuckDB type we store. Only types with an exact PostgreSQL round trip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DuckType {
+    Boolean,
+    SmallInt,
+    Integer,
+    BigInt,
+    Float,
+    Double,
+    Decimal { width: u8, scale: u8 },
+    Varchar,
+    Blob,
+    Date,
+    Time,
+    Timestamp,
+    TimestampTz,
+    Interval,
+    Uuid,
+    List(Box<DuckType>),
+}
+
+impl DuckType {
+    /// The type as written in DuckDB DDL.
+    pub fn sql(&self) -> String {
+        match self {
+            DuckType::Boolean => "BOOLEAN".into(),
+            DuckType::SmallInt => "SMALLINT".into(),
+            DuckType::Integer => "INTEGER".into(),
+            DuckType::BigInt => "BIGINT".into(),
+            DuckType::Float => "FLOAT".into(),
+            DuckType::Double => "DOUBLE".into(),
+            DuckType::Decimal { width, scale } => format!("DECIMAL({width},{scale})"),
+            DuckType::Varchar => "VARCHAR".into(),
+            DuckType::Blob => "BLOB".into(),
+            DuckType::Date => "DATE".into(),
+            DuckType::Time => "TIME".into(),
+            DuckType::Timestamp => "TIMESTAMP".into(),
+            DuckType::TimestampTz => "TIMESTAMP WITH TIME ZONE".into(),
+            DuckType::Interval => "INTERVAL".into(),
+            DuckType::Uuid => "UUID".into(),
+            DuckType::List(child) => format!("{}[]", child.sql()),
+        }
+    }
+}
+
+/// Maximum DECIMAL width DuckDB supports.
+pub const MAX_DECIMAL_WIDTH: i32 = 38;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NumericRule {
+    Decimal { width: u8, scale: u8 },
+    /// numeric without precision: no exact DuckDB type for every value.
+    Unconstrained,
+    /// precision above DuckDB's 38 digits.
+    TooWide { precision: i32 },
+}
+
+/// Chooses the DECIMAL for `numeric(precision, scale)` given PostgreSQL's
+/// typmod (-1 when unconstrained). PostgreSQL 15 allows a negative scale and
+/// a scale above the precision; DuckDB needs 0 ≤ scale ≤ width, so the
+/// DECIMAL is widened to hold exactly the same set of values.
+pub fn numeric_rule(typmod: i32) -> NumericRule {
+    if typmod < 4 {
+        return NumericRule::Unconstrained;
+    }
+    let t = typmod - 4;
+    let precision = (t >> 16) & 0xffff;
+    // scale is an 11-bit signed field
+    let scale = ((t & 0x7ff) ^ 1024) - 1024;
+    let (width, scale) = if scale < 0 {
+        // numeric(3,-2) holds multiples of 100 up to 99900: 5 integer digits.
+        (precision - scale, 0)
+    } else if scale > precision {
+        // numeric(2,5) holds |x| < 0.001 with 5 fractional digits.
+        (scale, scale)
+    } else {
+        (precision, scale)
+    };
+    if width > MAX_DECIMAL_WIDTH {
+        return NumericRule::TooWide { precision };
+    }
+    NumericRule::Decimal { width: width as u8, scale: scale as u8 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn typmod(p: i32, s: i32) -> i32 {
+        ((p << 16) | (s & 0x7ff)) + 4
+    }
+
+    #[test]
+    fn numeric_typmods() {
+        assert_eq!(numeric_rule(-1), NumericRule::Unconstrained);
+        assert_eq!(numeric_rule(typmod(12, 2)), NumericRule::Decimal { width: 12, scale: 2 });
+        assert_eq!(numeric_rule(typmod(38, 0)), NumericRule::Decimal { width: 38, scale: 0 });
+        assert_eq!(numeric_rule(typmod(39, 0)), NumericRule::TooWide { precision: 39 });
+        assert_eq!(numeric_rule(typmod(3, -2)), NumericRule::Decimal { width: 5, scale: 0 });
+        assert_eq!(numeric_rule(typmod(2, 5)), NumericRule::Decimal { width: 5, scale: 5 });
+    }
+
+    #[test]
+    fn sql_names() {
+        assert_eq!(DuckType::Decimal { width: 12, scale: 2 }.sql(), "DECIMAL(12,2)");
+        assert_eq!(DuckType::List(Box::new(DuckType::Integer)).sql(), "INTEGER[]");
+        assert_eq!(DuckType::TimestampTz.sql(), "TIMESTAMP WITH TIME ZONE");
+    }
+}

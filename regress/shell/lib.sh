@@ -1,0 +1,19 @@
+# Helpers for the shell tests. Each test exits 0 on success.
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/env.sh"
+psql_db() { local db="$1"; shift; "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"; }
+val() { local db="$1"; shift; "$PGBIN/psql" -X -qAt -v ON_ERROR_STOP=1 -d "$db" -c "$*"; }
+fail() { echo "FAIL: $*"; exit 1; }
+expect() { # expect <what> <got> <wanted>
+    if [ "$2" != "$3" ]; then fail "$1: got '$2', wanted '$3'"; fi
+    echo "ok: $1 = $3"
+}
+fresh_db() {
+    "$PGBIN/dropdb" --if-exists "$1" && "$PGBIN/createdb" "$1" && val "$1" "CREATE EXTENSION pg_duckam" >/dev/null
+}
+wait_ready() {
+    for _ in $(seq 1 120); do
+        "$PGBIN/pg_isready" -q && return 0
+        sleep 0.5
+    done
+    fail "server did not come back"
+}

@@ -1,0 +1,113 @@
+-- Transactions: rollback, savepoints, exception blocks, 2PC
+CREATE TABLE tx (id int, v text) USING duckdb;
+INSERT INTO tx VALUES (1, 'committed');
+BEGIN;
+INSERT INTO tx VALUES (2, 'rolled back');
+SELECT count(*) FROM tx;
+ROLLBACK;
+SELECT * FROM tx ORDER BY id;
+
+-- DDL rolls back too: a table created and filled, then rolled back
+BEGIN;
+CREATE TABLE tx_gone (a int) USING duckdb;
+INSERT INTO tx_gone VALUES (1);
+ROLLBACK;
+SELECT to_regclass('tx_gone');
+SELECT duckam.cleanup_orphans();
+
+-- TRUNCATE rolls back: the old rows come back
+BEGIN;
+TRUNCATE tx;
+SELECT count(*) FROM tx;
+INSERT INTO tx VALUES (3, 'after truncate');
+SELECT * FROM tx ORDER BY id;
+ROLLBACK;
+SELECT * FROM tx ORDER BY id;
+-- and commits
+BEGIN;
+TRUNCATE tx;
+INSERT INTO tx VALUES (4, 'after truncate');
+COMMIT;
+SELECT * FROM tx ORDER BY id;
+SELECT duckam.cleanup_orphans();
+
+-- heap and duckdb writes in one transaction, both kept or both gone
+CREATE TABLE tx_heap (id int);
+BEGIN;
+INSERT INTO tx VALUES (5, 'mixed');
+INSERT INTO tx_heap VALUES (5);
+ROLLBACK;
+BEGIN;
+INSERT INTO tx VALUES (6, 'mixed');
+INSERT INTO tx_heap VALUES (6);
+COMMIT;
+SELECT (SELECT array_agg(id ORDER BY id) FROM tx) AS duck, (SELECT array_agg(id) FROM tx_heap) AS heap;
+
+-- ROLLBACK TO SAVEPOINT discards rows not yet written to DuckDB
+BEGIN;
+INSERT INTO tx VALUES (7, 'kept');
+SAVEPOINT s1;
+INSERT INTO tx VALUES (8, 'discarded');
+ROLLBACK TO s1;
+INSERT INTO tx VALUES (9, 'kept');
+RELEASE s1;
+COMMIT;
+SELECT id FROM tx ORDER BY id;
+
+-- a table created in a rolled-back savepoint disappears
+BEGIN;
+SAVEPOINT s;
+CREATE TABLE tx_sp (a int) USING duckdb;
+INSERT INTO tx_sp VALUES (1);
+SELECT count(*) FROM tx_sp;
+ROLLBACK TO s;
+INSERT INTO tx VALUES (10, 'after');
+COMMIT;
+SELECT to_regclass('tx_sp'), (SELECT count(*) FROM tx WHERE id = 10) AS n;
+SELECT duckam.cleanup_orphans();
+
+-- rows already in DuckDB cannot be taken back by ROLLBACK TO: the
+-- transaction must roll back as a whole, and says so
+BEGIN;
+SAVEPOINT s;
+INSERT INTO tx VALUES (11, 'flushed');
+SELECT count(*) FROM tx WHERE id = 11;
+ROLLBACK TO s;
+SELECT count(*) FROM tx;
+COMMIT;
+SELECT count(*) FROM tx WHERE id = 11;
+
+-- PL/pgSQL exception blocks: an error inside the block rolls back its rows
+CREATE FUNCTION add_rows(n int) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE ok int := 0;
+BEGIN
+  FOR i IN 1..n LOOP
+    BEGIN
+      INSERT INTO tx VALUES (100 + i, 'loop');
+      IF i % 2 = 0 THEN RAISE EXCEPTION 'even %', i; END IF;
+      ok := ok + 1;
+    EXCEPTION WHEN OTHERS THEN NULL;
+    END;
+  END LOOP;
+  RETURN ok;
+END $$;
+SELECT add_rows(6);
+SELECT id FROM tx WHERE id > 100 ORDER BY id;
+
+-- an error inside a statement leaves no partial rows
+INSERT INTO tx SELECT g, (10 / (g - 205))::text FROM generate_series(201, 210) g;
+SELECT count(*) FROM tx WHERE id > 200;
+
+-- two-phase commit
+BEGIN;
+INSERT INTO tx VALUES (300, 'prepared');
+PREPARE TRANSACTION 'p1';
+SELECT count(*) FROM tx WHERE id = 300;
+SELECT gid FROM pg_prepared_xacts;
+-- a transaction that only read duckdb tables may be prepared
+BEGIN;
+SELECT count(*) > 0 AS has_rows FROM tx;
+PREPARE TRANSACTION 'p2';
+INSERT INTO tx VALUES (301, 'writer not blocked by p2');
+COMMIT PREPARED 'p2';
+SELECT count(*) FROM tx WHERE id = 301;

@@ -1,0 +1,165 @@
+//! ALTER TABLE mirroring. Most ALTER TABLE forms either need nothing from
+//! DuckDB (renames: columns are named by attribute number) or rewrite the
+//! table through the access method (a new relfilenode, a new DuckDB table).
+//! The forms that change columns in place — ADD COLUMN (with its default
+//! for existing rows), DROP COLUMN, type changes PostgreSQL does without a
+//! rewrite (e.g. numeric(10,2) -> numeric(12,2)) — are reconciled here after
+//! the command: the DuckDB table is brought to the relation's descriptor.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use duckam_logic::naming;
+use pgrx::pg_sys;
+use pgrx::prelude::*;
+
+use crate::am;
+use crate::engine::{self, ffi::DataChunk, Access};
+use crate::error::{OrReport, Result};
+use crate::types::{self, Column};
+
+thread_local! {
+    /// Relations whose columns changed during the current utility command.
+    static CHANGED: RefCell<Vec<pg_sys::Oid>> = const { RefCell::new(Vec::new()) };
+}
+
+static mut PREV_PROCESS_UTILITY: pg_sys::ProcessUtility_hook_type = None;
+
+pub fn init() {
+    unsafe {
+        PREV_PROCESS_UTILITY = pg_sys::ProcessUtility_hook;
+        pg_sys::ProcessUtility_hook = Some(process_utility);
+    }
+}
+
+/// Called from the object access hook for column-level changes.
+pub fn note_column_change(relid: pg_sys::Oid) {
+    CHANGED.with(|c| {
+        let mut c = c.borrow_mut();
+        if !c.contains(&relid) {
+            c.push(relid);
+        }
+    });
+}
+
+#[pg_guard]
+#[allow(clippy::too_many_arguments)]
+unsafe extern "C-unwind" fn process_utility(
+    pstmt: *mut pg_sys::PlannedStmt,
+    query_string: *const std::ffi::c_char,
+    read_only_tree: bool,
+    context: pg_sys::ProcessUtilityContext::Type,
+    params: pg_sys::ParamListInfo,
+    query_env: *mut pg_sys::QueryEnvironment,
+    dest: *mut pg_sys::DestReceiver,
+    qc: *mut pg_sys::QueryCompletion,
+) {
+    let outer = CHANGED.with(|c| std::mem::take(&mut *c.borrow_mut()));
+    match PREV_PROCESS_UTILITY {
+        Some(prev) => prev(pstmt, query_string, read_only_tree, context, params, query_env, dest, qc),
+        None => pg_sys::standard_ProcessUtility(pstmt, query_string, read_only_tree, context, params, query_env, dest, qc),
+    }
+    let changed = CHANGED.with(|c| std::mem::replace(&mut *c.borrow_mut(), outer));
+    for relid in changed {
+        reconcile(relid).or_report();
+    }
+}
+
+/// DuckDB's view of a table: column name -> data type.
+fn duck_columns(table: &str) -> Result<BTreeMap<String, String>> {
+    let sql = format!(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = {}",
+        naming::quote_literal(table)
+    );
+    engine::run(Access::Write, |c| {
+        let mut r = c.query(&sql)?;
+        let mut out = BTreeMap::new();
+        while let Some(chunk) = r.next_chunk()? {
+            for i in 0..chunk.len() {
+                let name = String::from_utf8_lossy(chunk.column(0).get_bytes(i)).into_owned();
+                let ty = String::from_utf8_lossy(chunk.column(1).get_bytes(i)).into_owned();
+                out.insert(name, ty);
+            }
+        }
+        Ok(out)
+    })
+}
+
+/// The value existing rows get for a column added with a default
+/// (PostgreSQL's attmissingval), or None.
+unsafe fn missing_value(rel: pg_sys::Relation, index: usize) -> Option<pg_sys::Datum> {
+    let constr = (*(*rel).rd_att).constr;
+    if constr.is_null() || (*constr).missing.is_null() {
+        return None;
+    }
+    let m = &*(*constr).missing.add(index);
+    m.am_present.then_some(m.am_value)
+}
+
+/// Sets column `col` of every existing row to `value` via a one-row
+/// temporary table, so the value goes through the same conversion as
+/// inserted rows.
+fn fill_existing_rows(storage: u32, table: &str, col: &Column, value: pg_sys::Datum) -> Result<()> {
+    let one = Column { index: 0, ..col.clone() };
+    let chunk = DataChunk::new(std::slice::from_ref(&one.duck));
+    types::write_row(std::slice::from_ref(&one), &[value], &[false], &chunk, 0)?;
+    let mut chunk = chunk;
+    chunk.set_len(1);
+    let cname = types::duck_column(col);
+    engine::write(storage, &format!("CREATE TEMP TABLE duckam_fill (v {})", col.duck.sql()))?;
+    engine::run(Access::Write, |c| c.append_chunks("duckam_fill", std::slice::from_ref(&chunk)))?;
+    engine::write(
+        storage,
+        &format!("UPDATE {} SET {cname} = (SELECT v FROM temp.duckam_fill)", naming::quote_ident(table)),
+    )?;
+    engine::write(storage, "DROP TABLE temp.duckam_fill")?;
+    Ok(())
+}
+
+fn reconcile(relid: pg_sys::Oid) -> Result<()> {
+    if !crate::hooks::is_duckdb_relid(relid) {
+        return Ok(());
+    }
+    unsafe {
+        let rel = pg_sys::relation_open(relid, pg_sys::NoLock as i32);
+        let result = reconcile_relation(rel);
+        pg_sys::relation_close(rel, pg_sys::NoLock as i32);
+        result
+    }
+}
+
+fn reconcile_relation(rel: pg_sys::Relation) -> Result<()> {
+    let storage = am::storage_of(rel);
+    let table = am::table_of(rel);
+    let quoted = naming::quote_ident(&table);
+    let wanted = types::relation_columns(rel)?;
+    let mut have = duck_columns(&table)?;
+    for col in &wanted {
+        let name = naming::column_name(col.index as i16 + 1);
+        let sql_type = col.duck.sql();
+        match have.remove(&name) {
+            None => {
+                engine::write(storage, &format!("ALTER TABLE {quoted} ADD COLUMN {} {sql_type}", types::duck_column(col)))?;
+                if let Some(value) = unsafe { missing_value(rel, col.index) } {
+                    fill_existing_rows(storage, &table, col, value)?;
+                }
+            }
+            Some(t) if t != sql_type => {
+                engine::write(
+                    storage,
+                    &format!("ALTER TABLE {quoted} ALTER COLUMN {} TYPE {sql_type}", types::duck_column(col)),
+                )?;
+            }
+            Some(_) => {}
+        }
+    }
+    // Columns DuckDB still has but PostgreSQL dropped. The placeholder of a
+    // zero-column table goes once the table has a real column.
+    for name in have.keys() {
+        if wanted.is_empty() && format!("\"{name}\"") == types::PLACEHOLDER {
+            continue;
+        }
+        engine::write(storage, &format!("ALTER TABLE {quoted} DROP COLUMN {}", naming::quote_ident(name)))?;
+    }
+    Ok(())
+}

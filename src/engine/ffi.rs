@@ -1,0 +1,442 @@
+//! Thin safe wrappers over DuckDB's C API. Every `unsafe` block that touches
+//! DuckDB lives here; each wrapper owns its handle and frees it on drop, so an
+//! error unwinding through our code (PostgreSQL errors become Rust panics at
+//! pgrx's boundary) never leaks a DuckDB object. No callback into Rust or
+//! PostgreSQL ever runs on a DuckDB frame.
+
+use std::ffi::{c_char, c_void, CStr, CString};
+use std::ptr;
+
+use duckdb::ffi;
+use duckam_logic::types::DuckType;
+
+/// An error reported by DuckDB, with its error class.
+#[derive(Debug, Clone)]
+pub struct DuckError {
+    pub message: String,
+    pub kind: DuckErrorKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DuckErrorKind {
+    Interrupted,
+    OutOfMemory,
+    Constraint,
+    OutOfRange,
+    Other,
+}
+
+impl DuckError {
+    fn new(message: impl Into<String>, kind: DuckErrorKind) -> Self {
+        DuckError { message: message.into(), kind }
+    }
+    fn other(message: impl Into<String>) -> Self {
+        Self::new(message, DuckErrorKind::Other)
+    }
+}
+
+pub type DuckResult<T> = Result<T, DuckError>;
+
+fn cstring(s: &str) -> DuckResult<CString> {
+    CString::new(s).map_err(|_| DuckError::other("string contains a NUL byte"))
+}
+
+unsafe fn message_from(p: *const c_char, fallback: &str) -> String {
+    if p.is_null() {
+        fallback.to_string()
+    } else {
+        CStr::from_ptr(p).to_string_lossy().into_owned()
+    }
+}
+
+fn kind_of(t: ffi::duckdb_error_type) -> DuckErrorKind {
+    match t {
+        ffi::duckdb_error_type_DUCKDB_ERROR_INTERRUPT => DuckErrorKind::Interrupted,
+        ffi::duckdb_error_type_DUCKDB_ERROR_OUT_OF_MEMORY => DuckErrorKind::OutOfMemory,
+        ffi::duckdb_error_type_DUCKDB_ERROR_CONSTRAINT => DuckErrorKind::Constraint,
+        ffi::duckdb_error_type_DUCKDB_ERROR_OUT_OF_RANGE
+        | ffi::duckdb_error_type_DUCKDB_ERROR_CONVERSION => DuckErrorKind::OutOfRange,
+        _ => DuckErrorKind::Other,
+    }
+}
+
+/// The DuckDB library version, e.g. "v2.0.0".
+pub fn library_version() -> String {
+    unsafe { message_from(ffi::duckdb_library_version(), "unknown") }
+}
+
+/// Rows per DuckDB vector (STANDARD_VECTOR_SIZE).
+pub fn vector_size() -> usize {
+    unsafe { ffi::duckdb_vector_size() as usize }
+}
+
+/// An open DuckDB database (one file).
+pub struct Database {
+    raw: ffi::duckdb_database,
+}
+
+impl Database {
+    /// Opens `path` with the given configuration options.
+    pub fn open(path: &str, options: &[(&str, String)]) -> DuckResult<Database> {
+        unsafe {
+            let mut config: ffi::duckdb_config = ptr::null_mut();
+            if ffi::duckdb_create_config(&mut config) != ffi::duckdb_state_DuckDBSuccess {
+                return Err(DuckError::other("could not create a DuckDB configuration"));
+            }
+            let mut result = Ok(());
+            for (name, value) in options {
+                let (n, v) = (cstring(name)?, cstring(value)?);
+                if ffi::duckdb_set_config(config, n.as_ptr(), v.as_ptr()) != ffi::duckdb_state_DuckDBSuccess {
+                    result = Err(DuckError::other(format!("invalid DuckDB setting {name} = '{value}'")));
+                    break;
+                }
+            }
+            let db = result.and_then(|_| {
+                let cpath = cstring(path)?;
+                let mut raw: ffi::duckdb_database = ptr::null_mut();
+                let mut err: *mut c_char = ptr::null_mut();
+                if ffi::duckdb_open_ext(cpath.as_ptr(), &mut raw, config, &mut err) == ffi::duckdb_state_DuckDBSuccess {
+                    Ok(Database { raw })
+                } else {
+                    let msg = message_from(err, "could not open the DuckDB database");
+                    if !err.is_null() {
+                        ffi::duckdb_free(err as *mut c_void);
+                    }
+                    Err(DuckError::other(msg))
+                }
+            });
+            ffi::duckdb_destroy_config(&mut config);
+            db
+        }
+    }
+
+    pub fn connect(&self) -> DuckResult<Connection> {
+        let mut raw: ffi::duckdb_connection = ptr::null_mut();
+        if unsafe { ffi::duckdb_connect(self.raw, &mut raw) } != ffi::duckdb_state_DuckDBSuccess {
+            return Err(DuckError::other("could not connect to the DuckDB database"));
+        }
+        Ok(Connection { raw })
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        unsafe { ffi::duckdb_close(&mut self.raw) }
+    }
+}
+
+/// A DuckDB connection. Must be dropped before its Database.
+pub struct Connection {
+    raw: ffi::duckdb_connection,
+}
+
+/// A handle that can interrupt the connection's running query from another
+/// thread. Valid only while the Connection lives; the engine guarantees that.
+#[derive(Clone, Copy)]
+pub struct InterruptHandle(ffi::duckdb_connection);
+unsafe impl Send for InterruptHandle {}
+
+impl InterruptHandle {
+    pub fn interrupt(&self) {
+        unsafe { ffi::duckdb_interrupt(self.0) }
+    }
+}
+
+impl Connection {
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        InterruptHandle(self.raw)
+    }
+
+    /// Runs a statement to completion; returns the number of rows changed.
+    pub fn execute(&self, sql: &str) -> DuckResult<u64> {
+        let result = self.query(sql)?;
+        Ok(result.rows_changed())
+    }
+
+    /// Runs a query and materializes its result.
+    pub fn query(&self, sql: &str) -> DuckResult<QueryResult> {
+        let csql = cstring(sql)?;
+        unsafe {
+            let mut res: ffi::duckdb_result = std::mem::zeroed();
+            let state = ffi::duckdb_query(self.raw, csql.as_ptr(), &mut res);
+            QueryResult::checked(res, state)
+        }
+    }
+
+    /// Starts a query whose result is produced chunk by chunk as it is fetched.
+    pub fn stream(&self, sql: &str) -> DuckResult<QueryResult> {
+        let csql = cstring(sql)?;
+        unsafe {
+            let mut stmt: ffi::duckdb_prepared_statement = ptr::null_mut();
+            if ffi::duckdb_prepare(self.raw, csql.as_ptr(), &mut stmt) != ffi::duckdb_state_DuckDBSuccess {
+                let msg = message_from(ffi::duckdb_prepare_error(stmt), "could not prepare the query");
+                ffi::duckdb_destroy_prepare(&mut stmt);
+                return Err(DuckError::other(msg));
+            }
+            let mut pending: ffi::duckdb_pending_result = ptr::null_mut();
+            let outcome = if ffi::duckdb_pending_prepared_streaming(stmt, &mut pending) != ffi::duckdb_state_DuckDBSuccess {
+                Err(DuckError::other(message_from(ffi::duckdb_pending_error(pending), "could not start the query")))
+            } else {
+                let mut res: ffi::duckdb_result = std::mem::zeroed();
+                let state = ffi::duckdb_execute_pending(pending, &mut res);
+                QueryResult::checked(res, state)
+            };
+            ffi::duckdb_destroy_pending(&mut pending);
+            ffi::duckdb_destroy_prepare(&mut stmt);
+            outcome
+        }
+    }
+
+    /// Appends whole chunks to `table` (schema main) and flushes them.
+    pub fn append_chunks(&self, table: &str, chunks: &[DataChunk]) -> DuckResult<()> {
+        let ctable = cstring(table)?;
+        unsafe {
+            let mut app: ffi::duckdb_appender = ptr::null_mut();
+            if ffi::duckdb_appender_create(self.raw, ptr::null(), ctable.as_ptr(), &mut app) != ffi::duckdb_state_DuckDBSuccess {
+                let msg = message_from(ffi::duckdb_appender_error(app), "could not create an appender");
+                ffi::duckdb_appender_destroy(&mut app);
+                return Err(DuckError::other(msg));
+            }
+            let mut outcome = Ok(());
+            for chunk in chunks {
+                if ffi::duckdb_append_data_chunk(app, chunk.raw) != ffi::duckdb_state_DuckDBSuccess {
+                    outcome = Err(DuckError::new(
+                        message_from(ffi::duckdb_appender_error(app), "append failed"),
+                        DuckErrorKind::Constraint,
+                    ));
+                    break;
+                }
+            }
+            if outcome.is_ok() && ffi::duckdb_appender_flush(app) != ffi::duckdb_state_DuckDBSuccess {
+                outcome = Err(DuckError::new(
+                    message_from(ffi::duckdb_appender_error(app), "appender flush failed"),
+                    DuckErrorKind::Constraint,
+                ));
+            }
+            ffi::duckdb_appender_destroy(&mut app);
+            outcome
+        }
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        unsafe { ffi::duckdb_disconnect(&mut self.raw) }
+    }
+}
+
+/// A query result, materialized or streaming.
+pub struct QueryResult {
+    raw: ffi::duckdb_result,
+}
+
+impl QueryResult {
+    unsafe fn checked(mut res: ffi::duckdb_result, state: ffi::duckdb_state) -> DuckResult<QueryResult> {
+        if state == ffi::duckdb_state_DuckDBSuccess {
+            return Ok(QueryResult { raw: res });
+        }
+        let err = DuckError::new(
+            message_from(ffi::duckdb_result_error(&mut res), "DuckDB query failed"),
+            kind_of(ffi::duckdb_result_error_type(&mut res)),
+        );
+        ffi::duckdb_destroy_result(&mut res);
+        Err(err)
+    }
+
+    pub fn rows_changed(&self) -> u64 {
+        let mut raw = self.raw;
+        unsafe { ffi::duckdb_rows_changed(&mut raw) }
+    }
+
+    pub fn column_count(&self) -> usize {
+        let mut raw = self.raw;
+        unsafe { ffi::duckdb_column_count(&mut raw) as usize }
+    }
+
+    /// Next chunk, `None` at the end. Errors raised while streaming surface here.
+    pub fn next_chunk(&mut self) -> DuckResult<Option<DataChunk>> {
+        unsafe {
+            let raw = ffi::duckdb_fetch_chunk(self.raw);
+            if !raw.is_null() {
+                return Ok(Some(DataChunk { raw }));
+            }
+            let err = ffi::duckdb_result_error(&mut self.raw);
+            if err.is_null() {
+                Ok(None)
+            } else {
+                Err(DuckError::new(message_from(err, "fetch failed"), kind_of(ffi::duckdb_result_error_type(&mut self.raw))))
+            }
+        }
+    }
+}
+
+impl Drop for QueryResult {
+    fn drop(&mut self) {
+        unsafe { ffi::duckdb_destroy_result(&mut self.raw) }
+    }
+}
+
+/// A DuckDB logical type we own.
+struct LogicalType(ffi::duckdb_logical_type);
+
+impl LogicalType {
+    fn new(t: &DuckType) -> LogicalType {
+        use ffi::*;
+        let id = match t {
+            DuckType::Decimal { width, scale } => return LogicalType(unsafe { duckdb_create_decimal_type(*width, *scale) }),
+            DuckType::List(child) => {
+                let c = LogicalType::new(child);
+                return LogicalType(unsafe { duckdb_create_list_type(c.0) });
+            }
+            DuckType::Boolean => DUCKDB_TYPE_DUCKDB_TYPE_BOOLEAN,
+            DuckType::SmallInt => DUCKDB_TYPE_DUCKDB_TYPE_SMALLINT,
+            DuckType::Integer => DUCKDB_TYPE_DUCKDB_TYPE_INTEGER,
+            DuckType::BigInt => DUCKDB_TYPE_DUCKDB_TYPE_BIGINT,
+            DuckType::Float => DUCKDB_TYPE_DUCKDB_TYPE_FLOAT,
+            DuckType::Double => DUCKDB_TYPE_DUCKDB_TYPE_DOUBLE,
+            DuckType::Varchar => DUCKDB_TYPE_DUCKDB_TYPE_VARCHAR,
+            DuckType::Blob => DUCKDB_TYPE_DUCKDB_TYPE_BLOB,
+            DuckType::Date => DUCKDB_TYPE_DUCKDB_TYPE_DATE,
+            DuckType::Time => DUCKDB_TYPE_DUCKDB_TYPE_TIME,
+            DuckType::Timestamp => DUCKDB_TYPE_DUCKDB_TYPE_TIMESTAMP,
+            DuckType::TimestampTz => DUCKDB_TYPE_DUCKDB_TYPE_TIMESTAMP_TZ,
+            DuckType::Interval => DUCKDB_TYPE_DUCKDB_TYPE_INTERVAL,
+            DuckType::Uuid => DUCKDB_TYPE_DUCKDB_TYPE_UUID,
+        };
+        LogicalType(unsafe { duckdb_create_logical_type(id) })
+    }
+}
+
+impl Drop for LogicalType {
+    fn drop(&mut self) {
+        unsafe { ffi::duckdb_destroy_logical_type(&mut self.0) }
+    }
+}
+
+/// A data chunk (up to `vector_size()` rows of some columns).
+pub struct DataChunk {
+    raw: ffi::duckdb_data_chunk,
+}
+
+impl DataChunk {
+    pub fn new(types: &[DuckType]) -> DataChunk {
+        let logical: Vec<LogicalType> = types.iter().map(LogicalType::new).collect();
+        let mut raws: Vec<ffi::duckdb_logical_type> = logical.iter().map(|l| l.0).collect();
+        let raw = unsafe { ffi::duckdb_create_data_chunk(raws.as_mut_ptr(), raws.len() as u64) };
+        DataChunk { raw }
+    }
+
+    pub fn len(&self) -> usize {
+        unsafe { ffi::duckdb_data_chunk_get_size(self.raw) as usize }
+    }
+
+    pub fn set_len(&mut self, n: usize) {
+        unsafe { ffi::duckdb_data_chunk_set_size(self.raw, n as u64) }
+    }
+
+    pub fn column_count(&self) -> usize {
+        unsafe { ffi::duckdb_data_chunk_get_column_count(self.raw) as usize }
+    }
+
+    pub fn column(&self, i: usize) -> Vector<'_> {
+        Vector { raw: unsafe { ffi::duckdb_data_chunk_get_vector(self.raw, i as u64) }, _chunk: std::marker::PhantomData }
+    }
+}
+
+impl Drop for DataChunk {
+    fn drop(&mut self) {
+        unsafe { ffi::duckdb_destroy_data_chunk(&mut self.raw) }
+    }
+}
+
+/// A column of a chunk. Chunks from the C API are flat (no dictionary or
+/// constant encoding), so row i is element i of the data array.
+#[derive(Clone, Copy)]
+pub struct Vector<'a> {
+    raw: ffi::duckdb_vector,
+    _chunk: std::marker::PhantomData<&'a DataChunk>,
+}
+
+impl<'a> Vector<'a> {
+    /// The element array, typed. `T` must match the vector's physical type.
+    pub fn data<T: Copy>(&self) -> *mut T {
+        unsafe { ffi::duckdb_vector_get_data(self.raw) as *mut T }
+    }
+
+    pub fn is_valid(&self, row: usize) -> bool {
+        let v = unsafe { ffi::duckdb_vector_get_validity(self.raw) };
+        v.is_null() || unsafe { (*v.add(row / 64) >> (row % 64)) & 1 == 1 }
+    }
+
+    pub fn set_null(&self, row: usize) {
+        unsafe {
+            ffi::duckdb_vector_ensure_validity_writable(self.raw);
+            ffi::duckdb_validity_set_row_invalid(ffi::duckdb_vector_get_validity(self.raw), row as u64);
+        }
+    }
+
+    /// Marks a row valid again (a chunk slot may be reused after an error).
+    pub fn set_valid(&self, row: usize) {
+        unsafe {
+            let v = ffi::duckdb_vector_get_validity(self.raw);
+            if !v.is_null() {
+                ffi::duckdb_validity_set_row_valid(v, row as u64);
+            }
+        }
+    }
+
+    pub fn set<T: Copy>(&self, row: usize, value: T) {
+        unsafe { *self.data::<T>().add(row) = value }
+    }
+
+    pub fn get<T: Copy>(&self, row: usize) -> T {
+        unsafe { *self.data::<T>().add(row) }
+    }
+
+    /// Stores bytes into a VARCHAR or BLOB vector (copied by DuckDB). The
+    /// caller guarantees VARCHAR bytes are valid UTF-8 (PostgreSQL has
+    /// already validated them).
+    pub fn set_bytes(&self, row: usize, bytes: &[u8]) {
+        unsafe {
+            ffi::duckdb_unsafe_vector_assign_string_element_len(self.raw, row as u64, bytes.as_ptr() as *const c_char, bytes.len() as u64)
+        }
+    }
+
+    /// Bytes of a VARCHAR or BLOB element; valid while the chunk lives.
+    pub fn get_bytes(&self, row: usize) -> &'a [u8] {
+        unsafe {
+            let s = self.data::<ffi::duckdb_string_t>().add(row);
+            let len = (*s).value.inlined.length as usize;
+            let p = if len <= 12 { (*s).value.inlined.inlined.as_ptr() } else { (*s).value.pointer.ptr as *const c_char };
+            std::slice::from_raw_parts(p as *const u8, len)
+        }
+    }
+
+    /// (offset, length) of a LIST element in the child vector.
+    pub fn list_entry(&self, row: usize) -> (usize, usize) {
+        let e: ffi::duckdb_list_entry = self.get(row);
+        (e.offset as usize, e.length as usize)
+    }
+
+    pub fn set_list_entry(&self, row: usize, offset: usize, length: usize) {
+        self.set(row, ffi::duckdb_list_entry { offset: offset as u64, length: length as u64 })
+    }
+
+    pub fn list_child(&self) -> Vector<'a> {
+        Vector { raw: unsafe { ffi::duckdb_list_vector_get_child(self.raw) }, _chunk: std::marker::PhantomData }
+    }
+
+    pub fn list_len(&self) -> usize {
+        unsafe { ffi::duckdb_list_vector_get_size(self.raw) as usize }
+    }
+
+    /// Grows a LIST's child to hold `len` elements and sets its size.
+    pub fn list_resize(&self, len: usize) {
+        unsafe {
+            ffi::duckdb_list_vector_reserve(self.raw, len as u64);
+            ffi::duckdb_list_vector_set_size(self.raw, len as u64);
+        }
+    }
+}
+
+pub use ffi::{duckdb_hugeint as Hugeint, duckdb_interval as Interval};

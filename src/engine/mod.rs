@@ -1,0 +1,338 @@
+//! The engine: the one narrow interface between PostgreSQL and the embedded
+//! DuckDB (ARCHITECTURE §3). Per backend and per PostgreSQL transaction it
+//! opens the database's DuckDB file lazily — read-only for readers,
+//! read-write for the writer — under a heavyweight lock taken through
+//! PostgreSQL's lock manager, runs one DuckDB transaction, and closes the file
+//! before the lock is released at transaction end.
+//!
+//! All DuckDB objects are owned here, so ending a transaction (commit, abort,
+//! an error anywhere) frees them deterministically.
+
+pub mod ffi;
+mod interrupt;
+mod lock;
+pub mod xact;
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::PathBuf;
+
+use duckam_logic::ledger::Ledger;
+use pgrx::pg_sys;
+
+use crate::error::{Error, Result};
+use crate::gucs;
+use ffi::{Connection, DataChunk, Database, QueryResult};
+
+pub use duckam_logic::types::DuckType;
+
+/// How a transaction uses DuckDB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+pub type StreamId = u64;
+
+struct Stream {
+    /// Live result while this stream owns the connection.
+    result: Option<QueryResult>,
+    /// Chunks drained from the result when another statement needed the
+    /// connection (DuckDB allows one active streaming result per connection).
+    spilled: VecDeque<DataChunk>,
+}
+
+/// Rows waiting to be appended to one DuckDB table.
+pub struct InsertBuffer {
+    pub table: String,
+    pub types: Vec<DuckType>,
+    /// Subtransaction that wrote the buffered rows.
+    pub owner: u32,
+    pub chunks: Vec<DataChunk>,
+    pub rows: usize,
+}
+
+struct Session {
+    access: Access,
+    // Field order is drop order: the connection before the database.
+    conn: Connection,
+    _db: Database,
+}
+
+#[derive(Default)]
+struct State {
+    session: Option<Session>,
+    locked: Option<Access>,
+    /// Open scans. Results are always dropped before the session.
+    streams: HashMap<StreamId, Stream>,
+    /// The stream that currently owns the connection.
+    active: Option<StreamId>,
+    next_stream: StreamId,
+    buffers: BTreeMap<u32, InsertBuffer>,
+    ledger: Ledger,
+    /// Set when a rolled-back subtransaction had written to DuckDB.
+    doomed: Option<String>,
+    /// Database files to delete after commit (DROP DATABASE).
+    files_to_remove: Vec<PathBuf>,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = RefCell::new(State::default());
+}
+
+fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> R {
+    STATE.with(|s| f(&mut s.borrow_mut()))
+}
+
+/// Directory holding the per-database DuckDB files.
+pub fn storage_dir() -> PathBuf {
+    let data_dir = unsafe { std::ffi::CStr::from_ptr(pg_sys::DataDir) };
+    PathBuf::from(data_dir.to_string_lossy().into_owned()).join("pg_duckam")
+}
+
+pub fn database_path(database_oid: pg_sys::Oid) -> PathBuf {
+    storage_dir().join(duckam_logic::naming::database_file(database_oid.to_u32()))
+}
+
+fn open_options(access: Access) -> Vec<(&'static str, String)> {
+    let temp = gucs::temp_directory()
+        .unwrap_or_else(|| storage_dir().join("tmp").to_string_lossy().into_owned());
+    vec![
+        ("access_mode", if access == Access::Write { "READ_WRITE" } else { "READ_ONLY" }.into()),
+        ("threads", gucs::THREADS.get().to_string()),
+        ("memory_limit", gucs::memory_limit()),
+        ("temp_directory", temp),
+        ("enable_external_access", "false".into()),
+        ("autoinstall_known_extensions", "false".into()),
+        ("autoload_known_extensions", "false".into()),
+        ("allow_community_extensions", "false".into()),
+        ("lock_configuration", "true".into()),
+    ]
+}
+
+fn doomed_error(reason: &str) -> Error {
+    Error::new(
+        pgrx::PgSqlErrorCode::ERRCODE_IN_FAILED_SQL_TRANSACTION,
+        "current transaction must roll back: a rolled-back savepoint had already written to duckdb tables",
+    )
+    .with_detail(reason.to_string())
+    .with_hint("DuckDB has no savepoints. ROLLBACK the whole transaction; to use savepoints, write duckdb tables outside the subtransactions that may roll back.")
+}
+
+/// Declares how this transaction will use DuckDB and opens the session.
+/// Writers should declare up front (before opening scans): a read-only
+/// session cannot become read-write while a scan is open.
+pub fn begin(access: Access) -> Result<()> {
+    if unsafe { pg_sys::ParallelWorkerNumber >= 0 } {
+        return Err(Error::unsupported("duckdb tables cannot be read by parallel workers"));
+    }
+    if let Some(reason) = with_state(|s| s.doomed.clone()) {
+        return Err(doomed_error(&reason));
+    }
+    let current = with_state(|s| s.session.as_ref().map(|x| x.access));
+    if current.is_some_and(|a| a >= access) {
+        return Ok(());
+    }
+    if current.is_some() && with_state(|s| !s.streams.is_empty()) {
+        return Err(Error::unsupported(
+            "cannot write to a duckdb table while a scan of a duckdb table is open in the same transaction",
+        )
+        .with_hint("Finish or close the open cursor first, or start the transaction with the write."));
+    }
+    // Lock first: waiting happens in PostgreSQL's lock manager (visible in
+    // pg_locks, cancellable, deadlock-checked).
+    lock::acquire(access)?;
+    with_state(|s| s.locked = Some(access.max(s.locked.unwrap_or(access))));
+    // Read -> Write: the read-only instance closes first.
+    with_state(|s| s.session = None);
+
+    let path = database_path(unsafe { pg_sys::MyDatabaseId });
+    if access == Access::Read && !path.exists() {
+        return Err(Error::new(
+            pgrx::PgSqlErrorCode::ERRCODE_UNDEFINED_FILE,
+            format!("DuckDB storage file \"{}\" does not exist", path.display()),
+        )
+        .with_hint("duckdb tables are stored per database; a database created from a template does not copy them."));
+    }
+    std::fs::create_dir_all(storage_dir().join("tmp"))
+        .map_err(|e| Error::internal(format!("could not create {}: {e}", storage_dir().display())))?;
+    let db = interrupt::with_signals_blocked(|| Database::open(&path.to_string_lossy(), &open_options(access)))?;
+    let conn = db.connect()?;
+    conn.execute("BEGIN TRANSACTION")?;
+    with_state(|s| s.session = Some(Session { access, conn, _db: db }));
+    Ok(())
+}
+
+/// Drains the stream that owns the connection into memory, so the
+/// connection can run something else.
+fn release_connection(s: &mut State) -> Result<()> {
+    if let Some(id) = s.active.take() {
+        if let Some(stream) = s.streams.get_mut(&id) {
+            if let Some(mut result) = stream.result.take() {
+                while let Some(chunk) = interrupt::guarded(s.session.as_ref().map(|x| &x.conn), || result.next_chunk())? {
+                    stream.spilled.push_back(chunk);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs `f` on the session's connection after flushing buffered rows, so
+/// every statement sees the transaction's own inserts.
+pub fn run<R>(access: Access, f: impl FnOnce(&Connection) -> ffi::DuckResult<R>) -> Result<R> {
+    begin(access)?;
+    flush_all()?;
+    with_state(|s| {
+        release_connection(s)?;
+        let conn = &s.session.as_ref().expect("session is open").conn;
+        Ok(interrupt::guarded(Some(conn), || f(conn))?)
+    })
+}
+
+/// Runs a statement that changes DuckDB on behalf of `storage` (a
+/// relfilenode) and records the change for savepoint handling.
+pub fn write(storage: u32, sql: &str) -> Result<u64> {
+    let n = run(Access::Write, |c| c.execute(sql))?;
+    with_state(|s| s.ledger.wrote(current_subxact(), storage));
+    Ok(n)
+}
+
+/// Records that this subtransaction created the DuckDB table for `storage`.
+pub fn note_created(storage: u32) {
+    with_state(|s| s.ledger.created(current_subxact(), storage));
+}
+
+/// Schedules the DuckDB table of `storage` to be dropped after commit.
+pub fn drop_after_commit(storage: u32) {
+    with_state(|s| s.ledger.drop_after_commit(current_subxact(), storage));
+}
+
+pub fn remove_file_after_commit(path: PathBuf) {
+    with_state(|s| s.files_to_remove.push(path));
+}
+
+pub fn current_subxact() -> u32 {
+    unsafe { pg_sys::GetCurrentSubTransactionId() }
+}
+
+/// Starts streaming a query; returns its id for `next_chunk` / `close_stream`.
+pub fn open_stream(sql: &str) -> Result<StreamId> {
+    begin(Access::Read)?;
+    flush_all()?;
+    with_state(|s| {
+        release_connection(s)?;
+        let conn = &s.session.as_ref().expect("session is open").conn;
+        let result = interrupt::guarded(Some(conn), || conn.stream(sql))?;
+        let id = s.next_stream;
+        s.next_stream += 1;
+        s.streams.insert(id, Stream { result: Some(result), spilled: VecDeque::new() });
+        s.active = Some(id);
+        Ok(id)
+    })
+}
+
+/// Next chunk of a stream; `None` at its end.
+pub fn next_chunk(id: StreamId) -> Result<Option<DataChunk>> {
+    with_state(|s| {
+        let State { streams, session, .. } = s;
+        let stream = streams.get_mut(&id).ok_or_else(|| Error::internal("unknown DuckDB stream"))?;
+        if let Some(chunk) = stream.spilled.pop_front() {
+            return Ok(Some(chunk));
+        }
+        match stream.result.as_mut() {
+            Some(result) => Ok(interrupt::guarded(session.as_ref().map(|x| &x.conn), || result.next_chunk())?),
+            None => Ok(None),
+        }
+    })
+}
+
+/// Closes a stream. Also runs from memory-context callbacks during error
+/// cleanup, so it never panics: if the state is busy (cannot happen on the
+/// normal path) the stream is left for transaction end to free.
+pub fn close_stream(id: StreamId) {
+    STATE.with(|s| {
+        if let Ok(mut s) = s.try_borrow_mut() {
+            s.streams.remove(&id);
+            if s.active == Some(id) {
+                s.active = None;
+            }
+        }
+    });
+}
+
+/// Buffers rows for `storage`: `fill` writes into the buffer's current
+/// chunk and returns how many rows it added. Full chunks are queued and the
+/// buffer is appended to DuckDB once it holds `duckam.insert_buffer_rows`.
+pub fn with_insert_buffer<R>(
+    storage: u32,
+    table: impl FnOnce() -> (String, Vec<DuckType>),
+    fill: impl FnOnce(&mut InsertBuffer) -> Result<R>,
+) -> Result<R> {
+    begin(Access::Write)?;
+    let sub = current_subxact();
+    // Rows of an outer subtransaction go to DuckDB before an inner one adds
+    // rows, so that ROLLBACK TO can discard exactly the inner rows.
+    let owner = with_state(|s| s.buffers.get(&storage).map(|b| b.owner));
+    if owner.is_some_and(|o| o != sub) {
+        flush_one(storage)?;
+    }
+    let result = with_state(|s| {
+        let buf = s.buffers.entry(storage).or_insert_with(|| {
+            let (table, types) = table();
+            InsertBuffer { table, types, owner: sub, chunks: Vec::new(), rows: 0 }
+        });
+        buf.owner = sub;
+        fill(buf)
+    })?;
+    let full = with_state(|s| s.buffers.get(&storage).is_some_and(|b| b.rows >= gucs::INSERT_BUFFER_ROWS.get() as usize));
+    if full {
+        flush_one(storage)?;
+    }
+    Ok(result)
+}
+
+fn flush_one(storage: u32) -> Result<()> {
+    let Some(buf) = with_state(|s| s.buffers.remove(&storage)) else { return Ok(()) };
+    if buf.rows == 0 {
+        return Ok(());
+    }
+    with_state(|s| {
+        release_connection(s)?;
+        let conn = &s.session.as_ref().expect("writer session is open").conn;
+        interrupt::guarded(Some(conn), || conn.append_chunks(&buf.table, &buf.chunks))?;
+        s.ledger.wrote(buf.owner, storage);
+        Ok(())
+    })
+}
+
+/// Appends every buffered row to DuckDB.
+pub fn flush_all() -> Result<()> {
+    let keys: Vec<u32> = with_state(|s| s.buffers.keys().copied().collect());
+    for k in keys {
+        flush_one(k)?;
+    }
+    Ok(())
+}
+
+/// Drops buffered rows of `storage` (nontransactional truncate).
+pub fn discard_buffer(storage: u32) {
+    with_state(|s| s.buffers.remove(&storage));
+}
+
+/// Are there buffered or written rows for `storage` in this transaction?
+pub fn has_session() -> bool {
+    with_state(|s| s.session.is_some())
+}
+
+/// Runs a query returning one BIGINT (e.g. count(*)).
+pub fn query_i64(sql: &str) -> Result<i64> {
+    run(Access::Read, |c| {
+        let mut r = c.query(sql)?;
+        Ok(match r.next_chunk()? {
+            Some(chunk) if chunk.len() > 0 && chunk.column(0).is_valid(0) => chunk.column(0).get::<i64>(0),
+            _ => 0,
+        })
+    })
+}

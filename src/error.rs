@@ -1,0 +1,92 @@
+//! The one error type of pg_duckam. Logic returns `Result<T>`; the boundary
+//! (AM callbacks, hooks, SQL functions) turns an `Error` into a PostgreSQL
+//! ERROR with its SQLSTATE via `report()` / `or_report()`.
+
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::{PgLogLevel, PgSqlErrorCode};
+
+use crate::engine::ffi::{DuckError, DuckErrorKind};
+
+#[derive(Debug, Clone)]
+pub struct Error {
+    pub code: PgSqlErrorCode,
+    pub message: String,
+    pub detail: Option<String>,
+    pub hint: Option<String>,
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    pub fn new(code: PgSqlErrorCode, message: impl Into<String>) -> Error {
+        Error { code, message: message.into(), detail: None, hint: None }
+    }
+
+    /// SQLSTATE 0A000: something duckdb tables do not support (yet).
+    pub fn unsupported(message: impl Into<String>) -> Error {
+        Error::new(PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED, message)
+    }
+
+    pub fn internal(message: impl Into<String>) -> Error {
+        Error::new(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, message)
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Error {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Error {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// Raises the error in PostgreSQL; does not return.
+    pub fn report(self) -> ! {
+        if self.code == PgSqlErrorCode::ERRCODE_QUERY_CANCELED {
+            // DuckDB stopped because PostgreSQL has an interrupt pending:
+            // let PostgreSQL raise its own cancel / timeout error.
+            pgrx::pg_sys::check_for_interrupts!();
+        }
+        let mut report = ErrorReport::new(self.code, self.message, "pg_duckam");
+        if let Some(d) = self.detail {
+            report = report.set_detail(d);
+        }
+        if let Some(h) = self.hint {
+            report = report.set_hint(h);
+        }
+        report.report(PgLogLevel::ERROR);
+        unreachable!("ERROR does not return")
+    }
+}
+
+impl From<DuckError> for Error {
+    fn from(e: DuckError) -> Error {
+        let code = match e.kind {
+            DuckErrorKind::Interrupted => PgSqlErrorCode::ERRCODE_QUERY_CANCELED,
+            DuckErrorKind::OutOfMemory => PgSqlErrorCode::ERRCODE_OUT_OF_MEMORY,
+            DuckErrorKind::Constraint => PgSqlErrorCode::ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION,
+            DuckErrorKind::OutOfRange => PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+            DuckErrorKind::Other => PgSqlErrorCode::ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
+        };
+        let mut err = Error::new(code, format!("duckdb: {}", e.message));
+        if e.kind == DuckErrorKind::OutOfMemory {
+            err = err.with_hint("Raise duckam.memory_limit, or check duckam.temp_directory has space to spill.");
+        }
+        err
+    }
+}
+
+/// `result.or_report()` raises the error as a PostgreSQL ERROR.
+pub trait OrReport<T> {
+    fn or_report(self) -> T;
+}
+
+impl<T> OrReport<T> for Result<T> {
+    fn or_report(self) -> T {
+        match self {
+            Ok(v) => v,
+            Err(e) => e.report(),
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! PostgreSQL hooks (each chains the previous one):
+//! - object_access_hook: DROP of a duckdb relation schedules its DuckDB
+//!   table for removal after commit; DROP DATABASE schedules its file.
+//! - ExecutorStart_hook: a statement that writes a duckdb table opens the
+//!   DuckDB file read-write before its scans start; UPDATE/DELETE/MERGE on
+//!   duckdb tables are refused before any row is touched.
+//! - set_rel_pathlist_hook: no parallel plans over duckdb tables (workers
+//!   cannot share the leader's DuckDB instance or its unflushed rows).
+
+use pgrx::pg_sys;
+use pgrx::prelude::*;
+use pgrx::PgList;
+
+use crate::engine::{self, Access};
+use crate::error::{Error, OrReport};
+
+static mut PREV_OBJECT_ACCESS: pg_sys::object_access_hook_type = None;
+static mut PREV_EXECUTOR_START: pg_sys::ExecutorStart_hook_type = None;
+static mut PREV_SET_REL_PATHLIST: pg_sys::set_rel_pathlist_hook_type = None;
+
+pub fn init() {
+    unsafe {
+        PREV_OBJECT_ACCESS = pg_sys::object_access_hook;
+        pg_sys::object_access_hook = Some(object_access);
+        PREV_EXECUTOR_START = pg_sys::ExecutorStart_hook;
+        pg_sys::ExecutorStart_hook = Some(executor_start);
+        PREV_SET_REL_PATHLIST = pg_sys::set_rel_pathlist_hook;
+        pg_sys::set_rel_pathlist_hook = Some(set_rel_pathlist);
+    }
+}
+
+/// (relam, relfilenode, relkind) of a relation, from the syscache.
+pub fn relation_info(relid: pg_sys::Oid) -> Option<(pg_sys::Oid, u32, u8)> {
+    unsafe {
+        let tuple = pg_sys::SearchSysCache1(pg_sys::SysCacheIdentifier::RELOID as i32, pg_sys::Datum::from(relid));
+        if tuple.is_null() {
+            return None;
+        }
+        let form = pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_class>(tuple);
+        let info = ((*form).relam, (*form).relfilenode.to_u32(), (*form).relkind as u8);
+        pg_sys::ReleaseSysCache(tuple);
+        Some(info)
+    }
+}
+
+/// Is `relid` a table stored by the duckdb access method?
+pub fn is_duckdb_relid(relid: pg_sys::Oid) -> bool {
+    let am = crate::am::access_method_oid();
+    am != pg_sys::InvalidOid && relation_info(relid).is_some_and(|(relam, _, kind)| relam == am && kind == b'r')
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn object_access(
+    access: pg_sys::ObjectAccessType::Type,
+    class_id: pg_sys::Oid,
+    object_id: pg_sys::Oid,
+    sub_id: i32,
+    arg: *mut std::ffi::c_void,
+) {
+    if let Some(prev) = PREV_OBJECT_ACCESS {
+        prev(access, class_id, object_id, sub_id, arg);
+    }
+    if class_id == pg_sys::RelationRelationId && sub_id > 0 {
+        // A column was added, altered or dropped: mirror it after the command.
+        if matches!(
+            access,
+            pg_sys::ObjectAccessType::OAT_POST_CREATE | pg_sys::ObjectAccessType::OAT_POST_ALTER | pg_sys::ObjectAccessType::OAT_DROP
+        ) {
+            crate::ddl::note_column_change(object_id);
+        }
+        return;
+    }
+    if access != pg_sys::ObjectAccessType::OAT_DROP {
+        return;
+    }
+    if class_id == pg_sys::RelationRelationId && sub_id == 0 {
+        let am = crate::am::access_method_oid();
+        if let Some((relam, filenode, kind)) = relation_info(object_id) {
+            if am != pg_sys::InvalidOid && relam == am && kind == b'r' && filenode != 0 {
+                // Take the writer lock now: the DuckDB table is dropped after commit.
+                engine::begin(Access::Write).or_report();
+                engine::drop_after_commit(filenode);
+            }
+        }
+    } else if class_id == pg_sys::DatabaseRelationId {
+        engine::remove_file_after_commit(engine::database_path(object_id));
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn executor_start(query_desc: *mut pg_sys::QueryDesc, eflags: i32) {
+    if eflags & pg_sys::EXEC_FLAG_EXPLAIN_ONLY as i32 == 0 {
+        prepare_duckdb_writes(query_desc);
+    }
+    match PREV_EXECUTOR_START {
+        Some(prev) => prev(query_desc, eflags),
+        None => pg_sys::standard_ExecutorStart(query_desc, eflags),
+    }
+}
+
+unsafe fn prepare_duckdb_writes(query_desc: *mut pg_sys::QueryDesc) {
+    let stmt = (*query_desc).plannedstmt;
+    let results = PgList::<std::ffi::c_void>::from_pg((*stmt).resultRelations);
+    if results.is_empty() {
+        return;
+    }
+    let rtable = PgList::<pg_sys::RangeTblEntry>::from_pg((*stmt).rtable);
+    for i in 0..results.len() {
+        let rti = results.get_int(i).unwrap_or(0);
+        let Some(rte) = rtable.get_ptr((rti - 1) as usize) else { continue };
+        if !is_duckdb_relid((*rte).relid) {
+            continue;
+        }
+        let what = match (*stmt).commandType {
+            pg_sys::CmdType::CMD_INSERT => None,
+            pg_sys::CmdType::CMD_UPDATE => Some("UPDATE"),
+            pg_sys::CmdType::CMD_DELETE => Some("DELETE"),
+            _ => Some("MERGE"),
+        };
+        if let Some(what) = what {
+            Error::unsupported(format!("{what} on duckdb tables is not supported yet"))
+                .with_hint("duckdb tables take INSERT, COPY FROM and TRUNCATE; UPDATE and DELETE arrive with DuckDB query pushdown.")
+                .report();
+        }
+        engine::begin(Access::Write).or_report();
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn set_rel_pathlist(
+    root: *mut pg_sys::PlannerInfo,
+    rel: *mut pg_sys::RelOptInfo,
+    rti: pg_sys::Index,
+    rte: *mut pg_sys::RangeTblEntry,
+) {
+    if let Some(prev) = PREV_SET_REL_PATHLIST {
+        prev(root, rel, rti, rte);
+    }
+    if (*rte).rtekind == pg_sys::RTEKind::RTE_RELATION && is_duckdb_relid((*rte).relid) {
+        (*rel).consider_parallel = false;
+        (*rel).partial_pathlist = std::ptr::null_mut();
+    }
+}

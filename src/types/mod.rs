@@ -1,0 +1,211 @@
+//! PostgreSQL ⇄ DuckDB types (ARCHITECTURE §7): which DuckDB type stores a
+//! column, and the per-column converters in both directions. Only types
+//! with an exact round trip are accepted; anything else is refused at
+//! CREATE TABLE, naming the column and the type.
+
+mod from_duck;
+mod to_duck;
+
+use std::ffi::CStr;
+
+use duckam_logic::naming;
+use duckam_logic::types::{numeric_rule, DuckType, NumericRule};
+use pgrx::pg_sys;
+
+use crate::error::{Error, Result};
+
+pub use from_duck::read_chunk;
+pub use to_duck::write_row;
+
+/// How one column's values are converted.
+#[derive(Debug, Clone)]
+pub enum Kind {
+    Bool,
+    Int2,
+    Int4,
+    Int8,
+    Float4,
+    Float8,
+    /// numeric(p,s) as DECIMAL(width, scale), via numeric's canonical text.
+    Numeric { width: u8, scale: u8, io: TextIo },
+    /// text, varchar, char(n) (stored padded, as PostgreSQL stores it).
+    Text,
+    Name,
+    Bytea,
+    Date,
+    Time,
+    Timestamp,
+    TimestampTz,
+    Interval,
+    Uuid,
+    /// json, jsonb, enums: stored as their text form (VARCHAR).
+    ViaText(TextIo),
+}
+
+/// A type's text output and input functions.
+#[derive(Debug, Clone, Copy)]
+pub struct TextIo {
+    pub output: pg_sys::Oid,
+    pub input: pg_sys::Oid,
+    pub ioparam: pg_sys::Oid,
+}
+
+impl TextIo {
+    fn of(typid: pg_sys::Oid) -> TextIo {
+        let (mut output, mut input, mut ioparam, mut varlena) =
+            (pg_sys::InvalidOid, pg_sys::InvalidOid, pg_sys::InvalidOid, false);
+        unsafe {
+            pg_sys::getTypeOutputInfo(typid, &mut output, &mut varlena);
+            pg_sys::getTypeInputInfo(typid, &mut input, &mut ioparam);
+        }
+        TextIo { output, input, ioparam }
+    }
+}
+
+/// One stored column of a duckdb relation.
+#[derive(Debug, Clone)]
+pub struct Column {
+    /// Index in the relation's tuple descriptor (attnum - 1).
+    pub index: usize,
+    pub name: String,
+    pub typmod: i32,
+    pub kind: Kind,
+    pub duck: DuckType,
+}
+
+fn type_name(typid: pg_sys::Oid, typmod: i32) -> String {
+    unsafe {
+        let p = pg_sys::format_type_with_typemod(typid, typmod);
+        CStr::from_ptr(p).to_string_lossy().into_owned()
+    }
+}
+
+fn require_utf8(column: &str) -> Result<()> {
+    if unsafe { pg_sys::GetDatabaseEncoding() } != pg_sys::pg_enc::PG_UTF8 as i32 {
+        return Err(Error::unsupported(format!(
+            "column \"{column}\": text columns of duckdb tables need a UTF8 database"
+        ))
+        .with_hint("DuckDB stores text as UTF-8. Create the database with ENCODING 'UTF8'."));
+    }
+    Ok(())
+}
+
+/// Chooses the storage of a column of type `typid(typmod)`.
+pub fn column_kind(column: &str, typid: pg_sys::Oid, typmod: i32) -> Result<(Kind, DuckType)> {
+    let mut base_typmod = typmod;
+    let base = unsafe { pg_sys::getBaseTypeAndTypmod(typid, &mut base_typmod) };
+    let unsupported = |why: &str| {
+        Error::unsupported(format!(
+            "column \"{column}\" has type {}, which duckdb tables do not support{why}",
+            type_name(typid, typmod)
+        ))
+    };
+    let kind = match base {
+        pg_sys::BOOLOID => (Kind::Bool, DuckType::Boolean),
+        pg_sys::INT2OID => (Kind::Int2, DuckType::SmallInt),
+        pg_sys::INT4OID => (Kind::Int4, DuckType::Integer),
+        pg_sys::INT8OID => (Kind::Int8, DuckType::BigInt),
+        pg_sys::FLOAT4OID => (Kind::Float4, DuckType::Float),
+        pg_sys::FLOAT8OID => (Kind::Float8, DuckType::Double),
+        pg_sys::NUMERICOID => match numeric_rule(base_typmod) {
+            NumericRule::Decimal { width, scale } => {
+                (Kind::Numeric { width, scale, io: TextIo::of(base) }, DuckType::Decimal { width, scale })
+            }
+            NumericRule::Unconstrained => {
+                return Err(unsupported(" without a precision").with_hint(
+                    "DuckDB stores exact decimals with at most 38 digits. Declare the column as numeric(p, s) with p <= 38.",
+                ))
+            }
+            NumericRule::TooWide { precision } => {
+                return Err(unsupported(&format!(" (precision {precision} is above DuckDB's 38 digits)"))
+                    .with_hint("Declare the column as numeric(p, s) with p <= 38."))
+            }
+        },
+        pg_sys::TEXTOID | pg_sys::VARCHAROID | pg_sys::BPCHAROID => {
+            require_utf8(column)?;
+            (Kind::Text, DuckType::Varchar)
+        }
+        pg_sys::NAMEOID => {
+            require_utf8(column)?;
+            (Kind::Name, DuckType::Varchar)
+        }
+        pg_sys::BYTEAOID => (Kind::Bytea, DuckType::Blob),
+        pg_sys::DATEOID => (Kind::Date, DuckType::Date),
+        pg_sys::TIMEOID => (Kind::Time, DuckType::Time),
+        pg_sys::TIMESTAMPOID => (Kind::Timestamp, DuckType::Timestamp),
+        pg_sys::TIMESTAMPTZOID => (Kind::TimestampTz, DuckType::TimestampTz),
+        pg_sys::INTERVALOID => (Kind::Interval, DuckType::Interval),
+        pg_sys::UUIDOID => (Kind::Uuid, DuckType::Uuid),
+        pg_sys::JSONOID | pg_sys::JSONBOID => {
+            require_utf8(column)?;
+            (Kind::ViaText(TextIo::of(base)), DuckType::Varchar)
+        }
+        t if unsafe { pg_sys::type_is_enum(t) } => {
+            require_utf8(column)?;
+            (Kind::ViaText(TextIo::of(t)), DuckType::Varchar)
+        }
+        t if unsafe { pg_sys::get_element_type(t) } != pg_sys::InvalidOid => {
+            return Err(unsupported(" (arrays are not supported yet)"))
+        }
+        _ => return Err(unsupported("")),
+    };
+    Ok(kind)
+}
+
+/// The stored columns of a relation (dropped columns have none).
+pub fn relation_columns(rel: pg_sys::Relation) -> Result<Vec<Column>> {
+    descriptor_columns(unsafe { (*rel).rd_att })
+}
+
+/// The stored columns for a tuple descriptor.
+pub fn descriptor_columns(desc: pg_sys::TupleDesc) -> Result<Vec<Column>> {
+    let natts = unsafe { (*desc).natts } as usize;
+    let mut out = Vec::with_capacity(natts);
+    for i in 0..natts {
+        let att = unsafe { &*(*desc).attrs.as_ptr().add(i) };
+        if att.attisdropped {
+            continue;
+        }
+        let name = unsafe { CStr::from_ptr(att.attname.data.as_ptr()) }.to_string_lossy().into_owned();
+        let (kind, duck) = column_kind(&name, att.atttypid, att.atttypmod)?;
+        out.push(Column { index: i, name, typmod: att.atttypmod, kind, duck });
+    }
+    Ok(out)
+}
+
+/// DuckDB column name of a stored column.
+pub fn duck_column(c: &Column) -> String {
+    naming::quote_ident(&naming::column_name(c.index as i16 + 1))
+}
+
+/// A zero-column relation still has rows; DuckDB needs at least one column,
+/// so such tables get one always-NULL placeholder.
+pub const PLACEHOLDER: &str = "\"_row\"";
+
+/// DuckDB types of the columns as stored (placeholder included).
+pub fn storage_types(columns: &[Column]) -> Vec<DuckType> {
+    if columns.is_empty() {
+        vec![DuckType::Boolean]
+    } else {
+        columns.iter().map(|c| c.duck.clone()).collect()
+    }
+}
+
+/// The select list that reads `columns` back.
+pub fn select_list(columns: &[Column]) -> String {
+    if columns.is_empty() {
+        PLACEHOLDER.to_string()
+    } else {
+        columns.iter().map(duck_column).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// CREATE TABLE statement for a relation's storage.
+pub fn create_table_sql(table: &str, columns: &[Column]) -> String {
+    let cols = if columns.is_empty() {
+        format!("{PLACEHOLDER} BOOLEAN")
+    } else {
+        columns.iter().map(|c| format!("{} {}", duck_column(c), c.duck.sql())).collect::<Vec<_>>().join(", ")
+    };
+    format!("CREATE TABLE {} ({cols})", naming::quote_ident(table))
+}

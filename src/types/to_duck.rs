@@ -1,0 +1,112 @@
+//! PostgreSQL Datums into DuckDB vectors (the write path).
+
+use std::ffi::CStr;
+
+use duckam_logic::{decimal, temporal, uuid};
+use pgrx::{pg_sys, PgSqlErrorCode};
+
+use super::{Column, Kind};
+use crate::engine::ffi::{DataChunk, Hugeint, Interval, Vector};
+use crate::error::{Error, Result};
+
+/// Bytes of a (possibly toasted or short-header) varlena Datum. The
+/// detoasted copy lives in the current memory context.
+unsafe fn varlena_bytes<'a>(d: pg_sys::Datum) -> &'a [u8] {
+    let v = pg_sys::pg_detoast_datum_packed(d.cast_mut_ptr());
+    pgrx::varlena::varlena_to_byte_slice(v)
+}
+
+unsafe fn output_text(fnoid: pg_sys::Oid, d: pg_sys::Datum) -> String {
+    let p = pg_sys::OidOutputFunctionCall(fnoid, d);
+    let s = CStr::from_ptr(p).to_string_lossy().into_owned();
+    pg_sys::pfree(p.cast());
+    s
+}
+
+fn out_of_range(column: &str, what: &str) -> Error {
+    Error::new(
+        PgSqlErrorCode::ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
+        format!("{what} out of range for duckdb column \"{column}\""),
+    )
+    .with_hint("DuckDB timestamps end in 294247 AD; PostgreSQL's go to 294276 AD.")
+}
+
+fn store_decimal(v: &Vector, row: usize, width: u8, value: i128) {
+    match width {
+        0..=4 => v.set(row, value as i16),
+        5..=9 => v.set(row, value as i32),
+        10..=18 => v.set(row, value as i64),
+        _ => v.set(row, Hugeint { lower: value as u64, upper: (value >> 64) as i64 }),
+    }
+}
+
+/// Writes one row (`values`/`nulls` indexed by attribute) into `row` of `chunk`.
+pub fn write_row(
+    columns: &[Column],
+    values: &[pg_sys::Datum],
+    nulls: &[bool],
+    chunk: &DataChunk,
+    row: usize,
+) -> Result<()> {
+    if columns.is_empty() {
+        chunk.column(0).set_null(row);
+        return Ok(());
+    }
+    for (ci, col) in columns.iter().enumerate() {
+        let v = chunk.column(ci);
+        if nulls[col.index] {
+            v.set_null(row);
+            continue;
+        }
+        let d = values[col.index];
+        v.set_valid(row);
+        unsafe {
+            match &col.kind {
+                Kind::Bool => v.set(row, d.value() != 0),
+                Kind::Int2 => v.set(row, d.value() as i16),
+                Kind::Int4 => v.set(row, d.value() as i32),
+                Kind::Int8 => v.set(row, d.value() as i64),
+                Kind::Float4 => v.set(row, f32::from_bits(d.value() as u32)),
+                Kind::Float8 => v.set(row, f64::from_bits(d.value() as u64)),
+                Kind::Numeric { width, scale, io } => {
+                    let text = output_text(io.output, d);
+                    let value = decimal::parse_scaled(&text, *width, *scale).map_err(|e| match e {
+                        decimal::DecimalError::NotFinite => Error::new(
+                            PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+                            format!("cannot store {text} in duckdb column \"{}\"", col.name),
+                        )
+                        .with_hint("DuckDB's DECIMAL has no NaN or Infinity. Use double precision for such values."),
+                        _ => Error::new(
+                            PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+                            format!("value {text} does not fit DECIMAL({width},{scale}) of duckdb column \"{}\"", col.name),
+                        ),
+                    })?;
+                    store_decimal(&v, row, *width, value);
+                }
+                Kind::Text | Kind::Bytea => v.set_bytes(row, varlena_bytes(d)),
+                Kind::Name => v.set_bytes(row, CStr::from_ptr(d.cast_mut_ptr::<std::ffi::c_char>()).to_bytes()),
+                Kind::Date => {
+                    let days = temporal::date_pg_to_duck(d.value() as i32).map_err(|_| out_of_range(&col.name, "date"))?;
+                    v.set(row, days);
+                }
+                Kind::Time => v.set(row, d.value() as i64),
+                Kind::Timestamp | Kind::TimestampTz => {
+                    let t = temporal::timestamp_pg_to_duck(d.value() as i64)
+                        .map_err(|_| out_of_range(&col.name, "timestamp"))?;
+                    v.set(row, t);
+                }
+                Kind::Interval => {
+                    let i = &*d.cast_mut_ptr::<pg_sys::Interval>();
+                    v.set(row, Interval { months: i.month, days: i.day, micros: i.time });
+                }
+                Kind::Uuid => {
+                    let bytes = &*(d.cast_mut_ptr::<[u8; 16]>());
+                    let (lower, upper) = uuid::uuid_to_duck(bytes);
+                    v.set(row, Hugeint { lower, upper });
+                }
+                Kind::ViaText(io) => v.set_bytes(row, output_text(io.output, d).as_bytes()),
+            }
+        }
+    }
+    Ok(())
+}
