@@ -10,7 +10,7 @@ export PG_CONFIG="${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}"
 export PGBIN="$("$PG_CONFIG" --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)"
 export PGRX_VERSION=0.18.1
 # Test clusters run as this unprivileged OS user (PostgreSQL refuses root).
-export DUCKAM_OS_USER="${DUCKAM_OS_USER:-duckam}"
+export DUCKAM_OS_USER="${DUCKAM_OS_USER:-pgduckam}"
 export DUCKAM_WORK="${DUCKAM_WORK:-/var/tmp/pg_duckam}"
 export DUCKAM_PORT="${DUCKAM_PORT:-54329}"
 export PGHOST="$DUCKAM_WORK/sock"

@@ -36,9 +36,13 @@ run_regress() { # tool schedule outdir
     mkdir -p "$out"
     "$tool" --inputdir=regress --outputdir="$out" --bindir="$PGBIN" --host="$PGHOST" --port="$PGPORT" \
         --user="$PGUSER" --dbname=duckam_regress --load-extension=pg_duckam --schedule="$schedule" > "$out/run.log" 2>&1
+    local rc=$?
     cat "$out/run.log" | grep -E '^(test| +|ok|not ok)' | grep -E 'ok|FAILED|failed' || true
     while read -r name; do failed "$name"; done < <(grep -E '\.\.\. FAILED|^not ok' "$out/run.log" | sed -E 's/^(test )?\s*([a-z_0-9]+).*/\2/;s/^not ok [0-9]+ +- +([a-z_0-9]+).*/\1/')
     pass "$(grep -cE '\.\.\. ok|^ok ' "$out/run.log")"
+    if [ $rc -ne 0 ] && ! grep -qE '\.\.\. FAILED|^not ok' "$out/run.log"; then
+        failed "$(basename "$schedule") (pg_regress exited $rc)"; tail -5 "$out/run.log"
+    fi
     [ -f "$out/regression.diffs" ] && head -150 "$out/regression.diffs"
 }
 echo "== pg_regress"

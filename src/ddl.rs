@@ -92,7 +92,13 @@ unsafe fn missing_value(rel: pg_sys::Relation, index: usize) -> Option<pg_sys::D
     if constr.is_null() || (*constr).missing.is_null() {
         return None;
     }
-    let m = &*(*constr).missing.add(index);
+    // AttrMissing is opaque in the bindings (utils/tupdesc_details.h).
+    #[repr(C)]
+    struct AttrMissing {
+        am_present: bool,
+        am_value: pg_sys::Datum,
+    }
+    let m = &*((*constr).missing as *const AttrMissing).add(index);
     m.am_present.then_some(m.am_value)
 }
 

@@ -7,13 +7,13 @@ use crate::engine::{self, Access};
 use crate::error::{Error, OrReport, Result};
 
 /// Version of the embedded DuckDB library.
-#[pg_extern(schema = "duckam")]
+#[pg_extern]
 fn duckdb_version() -> String {
     engine::ffi::library_version()
 }
 
 /// Bytes used by this database's DuckDB file and its WAL.
-#[pg_extern(schema = "duckam")]
+#[pg_extern]
 fn storage_size() -> i64 {
     let path = engine::database_path(unsafe { pg_sys::MyDatabaseId });
     [path.clone(), path.with_extension("duckdb.wal")]
@@ -57,7 +57,7 @@ fn table_names(access: Access) -> Result<Vec<String>> {
 
 /// Names of the tables in this database's DuckDB file (one per relfilenode
 /// of a duckdb relation, r_<relfilenode>).
-#[pg_extern(schema = "duckam")]
+#[pg_extern]
 fn stored_tables() -> SetOfIterator<'static, String> {
     if !engine::database_path(unsafe { pg_sys::MyDatabaseId }).exists() {
         return SetOfIterator::new(Vec::new());
@@ -67,9 +67,9 @@ fn stored_tables() -> SetOfIterator<'static, String> {
 
 /// Drops DuckDB tables that no duckdb relation references any more (left
 /// by a crash between DuckDB's commit and PostgreSQL's). Returns their names.
-#[pg_extern(schema = "duckam")]
-fn cleanup_orphans() -> Vec<String> {
-    cleanup().or_report()
+#[pg_extern]
+fn cleanup_orphans() -> SetOfIterator<'static, String> {
+    SetOfIterator::new(cleanup().or_report())
 }
 
 fn cleanup() -> Result<Vec<String>> {

@@ -6,7 +6,11 @@ INSERT INTO h VALUES ('g0', 'zero'), ('g1', 'one'), ('g2', 'two');
 ANALYZE h;
 -- the planner sees the real row count
 EXPLAIN (COSTS OFF) SELECT * FROM r;
-SELECT reltuples FROM pg_class WHERE relname = 'r';
+CREATE FUNCTION est_rows(q text) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE l text; BEGIN
+  FOR l IN EXECUTE 'EXPLAIN ' || q LOOP RETURN (regexp_match(l, 'rows=(\d+)'))[1]::int; END LOOP;
+END $$;
+SELECT est_rows('SELECT * FROM r') AS estimated, (SELECT count(*) FROM r) AS actual;
 SELECT count(*), sum(val), min(id), max(id) FROM r;
 SELECT grp, count(*), avg(val) FROM r GROUP BY grp ORDER BY grp;
 SELECT * FROM r WHERE id BETWEEN 10 AND 12 ORDER BY id;

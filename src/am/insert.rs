@@ -70,7 +70,11 @@ fn insert_slots(rel: pg_sys::Relation, slots: &[*mut pg_sys::TupleTableSlot]) ->
     let types = types::storage_types(&columns);
     let vector_size = engine::ffi::vector_size();
     for &slot in slots {
-        unsafe { pg_sys::slot_getsomeattrs_int(slot, natts) };
+        unsafe {
+            if ((*slot).tts_nvalid as i32) < natts {
+                pg_sys::slot_getsomeattrs_int(slot, natts);
+            }
+        }
         let (values, nulls) = unsafe {
             (
                 std::slice::from_raw_parts((*slot).tts_values, natts as usize),
@@ -151,4 +155,17 @@ pub unsafe extern "C-unwind" fn tuple_fetch_row_version(
             .with_hint("Only rows inserted by the current transaction into tables with AFTER ROW triggers can be re-read.")
             .report(),
     }
+}
+
+/// Foreign-key triggers ask whether a row they were handed is still live.
+/// A duckdb row reaching them was inserted by this transaction and cannot
+/// have been updated or deleted since (duckdb rows are never updated in
+/// place), so it is.
+#[pg_guard]
+pub unsafe extern "C-unwind" fn tuple_satisfies_snapshot(
+    _rel: pg_sys::Relation,
+    _slot: *mut pg_sys::TupleTableSlot,
+    _snapshot: pg_sys::Snapshot,
+) -> bool {
+    true
 }

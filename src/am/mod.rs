@@ -17,7 +17,6 @@ use pgrx::prelude::*;
 use crate::error::Result;
 use crate::types::{self, Column};
 
-pub use insert::fetch_inserted_row;
 
 /// The routine table PostgreSQL calls through. Callbacks we cannot honour
 /// raise feature_not_supported (see unsupported.rs) instead of being NULL,
@@ -41,7 +40,7 @@ static ROUTINE: pg_sys::TableAmRoutine = pg_sys::TableAmRoutine {
     tuple_fetch_row_version: Some(insert::tuple_fetch_row_version),
     tuple_tid_valid: Some(unsupported::tuple_tid_valid),
     tuple_get_latest_tid: Some(unsupported::tuple_get_latest_tid),
-    tuple_satisfies_snapshot: Some(unsupported::tuple_satisfies_snapshot),
+    tuple_satisfies_snapshot: Some(insert::tuple_satisfies_snapshot),
     index_delete_tuples: Some(unsupported::index_delete_tuples),
     tuple_insert: Some(insert::tuple_insert),
     tuple_insert_speculative: Some(unsupported::tuple_insert_speculative),
@@ -94,11 +93,6 @@ COMMENT ON ACCESS METHOD duckdb IS 'columnar tables stored in the database''s em
     name = "duckdb_access_method",
     bootstrap
 );
-
-/// Is this relation stored by our access method?
-pub fn is_duckdb_relation(rel: pg_sys::Relation) -> bool {
-    unsafe { !rel.is_null() && std::ptr::eq((*rel).rd_tableam, &ROUTINE) }
-}
 
 /// OID of the `duckdb` access method in this database, if installed.
 pub fn access_method_oid() -> pg_sys::Oid {

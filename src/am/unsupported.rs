@@ -54,14 +54,6 @@ pub unsafe extern "C-unwind" fn tuple_get_latest_tid(_scan: pg_sys::TableScanDes
     refuse("a ctid lookup", "duckdb rows have no stable ctid.")
 }
 #[pg_guard]
-pub unsafe extern "C-unwind" fn tuple_satisfies_snapshot(
-    _rel: pg_sys::Relation,
-    _slot: *mut pg_sys::TupleTableSlot,
-    _snapshot: pg_sys::Snapshot,
-) -> bool {
-    refuse("a row visibility check", "")
-}
-#[pg_guard]
 pub unsafe extern "C-unwind" fn index_delete_tuples(_rel: pg_sys::Relation, _d: *mut pg_sys::TM_IndexDeleteOp) -> pg_sys::TransactionId {
     refuse("index maintenance", NO_INDEX)
 }

@@ -248,11 +248,6 @@ impl QueryResult {
         unsafe { ffi::duckdb_rows_changed(&mut raw) }
     }
 
-    pub fn column_count(&self) -> usize {
-        let mut raw = self.raw;
-        unsafe { ffi::duckdb_column_count(&mut raw) as usize }
-    }
-
     /// Next chunk, `None` at the end. Errors raised while streaming surface here.
     pub fn next_chunk(&mut self) -> DuckResult<Option<DataChunk>> {
         unsafe {
@@ -334,10 +329,6 @@ impl DataChunk {
         unsafe { ffi::duckdb_data_chunk_set_size(self.raw, n as u64) }
     }
 
-    pub fn column_count(&self) -> usize {
-        unsafe { ffi::duckdb_data_chunk_get_column_count(self.raw) as usize }
-    }
-
     pub fn column(&self, i: usize) -> Vector<'_> {
         Vector { raw: unsafe { ffi::duckdb_data_chunk_get_vector(self.raw, i as u64) }, _chunk: std::marker::PhantomData }
     }
@@ -409,32 +400,6 @@ impl<'a> Vector<'a> {
             let len = (*s).value.inlined.length as usize;
             let p = if len <= 12 { (*s).value.inlined.inlined.as_ptr() } else { (*s).value.pointer.ptr as *const c_char };
             std::slice::from_raw_parts(p as *const u8, len)
-        }
-    }
-
-    /// (offset, length) of a LIST element in the child vector.
-    pub fn list_entry(&self, row: usize) -> (usize, usize) {
-        let e: ffi::duckdb_list_entry = self.get(row);
-        (e.offset as usize, e.length as usize)
-    }
-
-    pub fn set_list_entry(&self, row: usize, offset: usize, length: usize) {
-        self.set(row, ffi::duckdb_list_entry { offset: offset as u64, length: length as u64 })
-    }
-
-    pub fn list_child(&self) -> Vector<'a> {
-        Vector { raw: unsafe { ffi::duckdb_list_vector_get_child(self.raw) }, _chunk: std::marker::PhantomData }
-    }
-
-    pub fn list_len(&self) -> usize {
-        unsafe { ffi::duckdb_list_vector_get_size(self.raw) as usize }
-    }
-
-    /// Grows a LIST's child to hold `len` elements and sets its size.
-    pub fn list_resize(&self, len: usize) {
-        unsafe {
-            ffi::duckdb_list_vector_reserve(self.raw, len as u64);
-            ffi::duckdb_list_vector_set_size(self.raw, len as u64);
         }
     }
 }

@@ -321,11 +321,6 @@ pub fn discard_buffer(storage: u32) {
     with_state(|s| s.buffers.remove(&storage));
 }
 
-/// Are there buffered or written rows for `storage` in this transaction?
-pub fn has_session() -> bool {
-    with_state(|s| s.session.is_some())
-}
-
 /// Runs a query returning one BIGINT (e.g. count(*)).
 pub fn query_i64(sql: &str) -> Result<i64> {
     run(Access::Read, |c| {

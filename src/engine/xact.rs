@@ -131,8 +131,8 @@ unsafe extern "C-unwind" fn subxact_callback(
             let outcome = s.ledger.sub_abort(sub);
             if !outcome.lost_writes.is_empty() && s.doomed.is_none() {
                 s.doomed = Some(format!(
-                    "rows were already written to DuckDB tables {:?} inside the rolled-back subtransaction",
-                    outcome.lost_writes.iter().map(|r| naming::table_name(*r)).collect::<Vec<_>>()
+                    "Rows written inside the rolled-back subtransaction had already been appended to {} duckdb table(s).",
+                    outcome.lost_writes.len()
                 ));
             }
             if let Err(e) = super::release_connection(s) {

@@ -25,7 +25,7 @@ unsafe fn output_text(fnoid: pg_sys::Oid, d: pg_sys::Datum) -> String {
 
 fn out_of_range(column: &str, what: &str) -> Error {
     Error::new(
-        PgSqlErrorCode::ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
+        PgSqlErrorCode::ERRCODE_DATETIME_FIELD_OVERFLOW,
         format!("{what} out of range for duckdb column \"{column}\""),
     )
     .with_hint("DuckDB timestamps end in 294247 AD; PostgreSQL's go to 294276 AD.")
