@@ -5,6 +5,14 @@ source "$(dirname "$0")/env.sh"
 "$REPO_ROOT/scripts/setup.sh"
 cd "$REPO_ROOT"
 start=$(date +%s)
+# Download what Cargo.lock names (a no-op once present), then build offline:
+# the build itself never needs the network (DuckDB is bundled).
+for attempt in 1 2 3; do
+    timeout 600 cargo fetch --locked -q && break
+    echo "build: cargo fetch failed (attempt $attempt), retrying"
+    sleep 5
+done
+export CARGO_NET_OFFLINE=true
 if ! cargo pgrx install --release --pg-config "$PG_CONFIG" > "$DUCKAM_WORK/build.log" 2>&1; then
     grep -vE '^\s+(Compiling|Checking|Fresh)' "$DUCKAM_WORK/build.log" | tail -60
     echo "build: FAILED (full log: $DUCKAM_WORK/build.log)"

@@ -68,7 +68,7 @@ unsafe extern "C-unwind" fn process_utility(
 /// DuckDB's view of a table: column name -> data type.
 fn duck_columns(table: &str) -> Result<BTreeMap<String, String>> {
     let sql = format!(
-        "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = {}",
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = 'pgdb' AND schema_name = 'main' AND table_name = {}",
         naming::quote_literal(table)
     );
     engine::run(Access::Write, |c| {

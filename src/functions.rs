@@ -44,7 +44,7 @@ fn live_relfilenodes() -> Result<Vec<u32>> {
 
 fn table_names(access: Access) -> Result<Vec<String>> {
     engine::run(access, |c| {
-        let mut r = c.query("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY table_name")?;
+        let mut r = c.query("SELECT table_name FROM duckdb_tables() WHERE database_name = 'pgdb' AND schema_name = 'main' ORDER BY table_name")?;
         let mut names = Vec::new();
         while let Some(chunk) = r.next_chunk()? {
             for i in 0..chunk.len() {

@@ -57,3 +57,17 @@ ALTER TYPE mood ADD VALUE 'ecstatic';
 INSERT INTO ty (k, e) VALUES (7, 'ecstatic');
 INSERT INTO ty (k, dom) VALUES (8, 0);
 SELECT k, e FROM ty WHERE k = 7;
+-- SQLSTATEs of the errors above
+CREATE FUNCTION sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN EXECUTE q; RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END $$;
+SELECT q, sqlstate_of(q) FROM (VALUES
+  ('CREATE TABLE ty_x (p point) USING duckdb'),
+  ('CREATE TABLE ty_x (n numeric) USING duckdb'),
+  ('INSERT INTO ty_bad (n) VALUES (''NaN'')'),
+  ('INSERT INTO ty_bad (n) VALUES (''Infinity'')'),
+  ('INSERT INTO ty_bad (ts) VALUES (''294270-01-01'')'),
+  ('UPDATE ty_bad SET n = 1'),
+  ('DELETE FROM ty_bad'),
+  ('CREATE INDEX ON ty_bad (n)'),
+  ('SELECT * FROM ty_bad FOR SHARE')) AS t(q);

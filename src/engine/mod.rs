@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
 
 use duckam_logic::ledger::Ledger;
+use duckam_logic::naming;
 use pgrx::pg_sys;
 
 use crate::error::{Error, Result};
@@ -53,15 +54,28 @@ pub struct InsertBuffer {
     pub rows: usize,
 }
 
-struct Session {
-    access: Access,
+/// The backend's DuckDB instance: in-memory, created once per backend (and
+/// again if the duckam.* settings it was built with change). Creating an
+/// instance builds DuckDB's whole built-in catalog (~20 ms); attaching the
+/// database file per transaction costs far less.
+struct Instance {
+    settings: Vec<(&'static str, String)>,
     // Field order is drop order: the connection before the database.
     conn: Connection,
     _db: Database,
 }
 
+/// The database file attached for the current transaction.
+struct Session {
+    access: Access,
+}
+
+/// Name under which the database file is attached.
+const ATTACHED: &str = "pgdb";
+
 #[derive(Default)]
 struct State {
+    instance: Option<Instance>,
     session: Option<Session>,
     locked: Option<Access>,
     /// Open scans. Results are always dropped before the session.
@@ -95,20 +109,60 @@ pub fn database_path(database_oid: pg_sys::Oid) -> PathBuf {
     storage_dir().join(duckam_logic::naming::database_file(database_oid.to_u32()))
 }
 
-fn open_options(access: Access) -> Vec<(&'static str, String)> {
-    let temp = gucs::temp_directory()
-        .unwrap_or_else(|| storage_dir().join("tmp").to_string_lossy().into_owned());
+fn temp_directory() -> String {
+    gucs::temp_directory().unwrap_or_else(|| storage_dir().join("tmp").to_string_lossy().into_owned())
+}
+
+/// Settings an instance is created with (the duckam.* GUCs).
+fn instance_settings() -> Vec<(&'static str, String)> {
     vec![
-        ("access_mode", if access == Access::Write { "READ_WRITE" } else { "READ_ONLY" }.into()),
         ("threads", gucs::THREADS.get().to_string()),
         ("memory_limit", gucs::memory_limit()),
-        ("temp_directory", temp),
-        ("enable_external_access", "false".into()),
+        ("temp_directory", temp_directory()),
         ("autoinstall_known_extensions", "false".into()),
         ("autoload_known_extensions", "false".into()),
         ("allow_community_extensions", "false".into()),
-        ("lock_configuration", "true".into()),
     ]
+}
+
+/// Creates the instance, then locks it down (ARCHITECTURE §9): only the
+/// pg_duckam directory and the temp directory are reachable, external access
+/// is off and the configuration can no longer change.
+fn create_instance(settings: Vec<(&'static str, String)>) -> Result<Instance> {
+    let db = interrupt::with_signals_blocked(|| Database::open(":memory:", &settings))?;
+    let conn = db.connect()?;
+    let dir = |p: String| naming::quote_literal(&format!("{}/", p.trim_end_matches('/')));
+    conn.execute(&format!(
+        "SET allowed_directories = [{}, {}]",
+        dir(storage_dir().to_string_lossy().into_owned()),
+        dir(temp_directory())
+    ))?;
+    conn.execute("SET enable_external_access = false")?;
+    conn.execute("SET lock_configuration = true")?;
+    Ok(Instance { settings, conn, _db: db })
+}
+
+/// The connection of the instance; only valid while one exists.
+fn conn(s: &State) -> &Connection {
+    &s.instance.as_ref().expect("DuckDB instance exists").conn
+}
+
+/// Detaches the database file, releasing DuckDB's file lock (a read-write
+/// detach also checkpoints). If that fails the whole instance is closed,
+/// which releases the file for certain.
+fn detach(s: &mut State) {
+    s.active = None;
+    s.streams.clear();
+    if s.session.take().is_none() {
+        return;
+    }
+    let Some(inst) = s.instance.as_ref() else { return };
+    let _ = inst.conn.execute("ROLLBACK");
+    let ok = inst.conn.execute("USE memory").and_then(|_| inst.conn.execute(&format!("DETACH {ATTACHED}")));
+    if let Err(e) = ok {
+        pgrx::warning!("pg_duckam: closing DuckDB after a failed detach: {}", e.message);
+        s.instance = None;
+    }
 }
 
 fn doomed_error(reason: &str) -> Error {
@@ -144,8 +198,8 @@ pub fn begin(access: Access) -> Result<()> {
     // pg_locks, cancellable, deadlock-checked).
     lock::acquire(access)?;
     with_state(|s| s.locked = Some(access.max(s.locked.unwrap_or(access))));
-    // Read -> Write: the read-only instance closes first.
-    with_state(|s| s.session = None);
+    // Read -> Write: the read-only attachment goes first.
+    with_state(detach);
 
     let path = database_path(unsafe { pg_sys::MyDatabaseId });
     if access == Access::Read && !path.exists() {
@@ -157,11 +211,25 @@ pub fn begin(access: Access) -> Result<()> {
     }
     std::fs::create_dir_all(storage_dir().join("tmp"))
         .map_err(|e| Error::internal(format!("could not create {}: {e}", storage_dir().display())))?;
-    let db = interrupt::with_signals_blocked(|| Database::open(&path.to_string_lossy(), &open_options(access)))?;
-    let conn = db.connect()?;
-    conn.execute("BEGIN TRANSACTION")?;
-    with_state(|s| s.session = Some(Session { access, conn, _db: db }));
-    Ok(())
+    let settings = instance_settings();
+    if with_state(|s| s.instance.as_ref().is_none_or(|i| i.settings != settings)) {
+        with_state(|s| s.instance = None);
+        let instance = create_instance(settings)?;
+        with_state(|s| s.instance = Some(instance));
+    }
+    let attach = format!(
+        "ATTACH {} AS {ATTACHED}{}",
+        naming::quote_literal(&path.to_string_lossy()),
+        if access == Access::Read { " (READ_ONLY)" } else { "" }
+    );
+    with_state(|s| -> Result<()> {
+        interrupt::with_signals_blocked(|| conn(s).execute(&attach))?;
+        s.session = Some(Session { access });
+        conn(s).execute(&format!("USE {ATTACHED}"))?;
+        conn(s).execute("BEGIN TRANSACTION")?;
+        Ok(())
+    })
+    .inspect_err(|_| with_state(detach))
 }
 
 /// Drains the stream that owns the connection into memory, so the
@@ -170,7 +238,7 @@ fn release_connection(s: &mut State) -> Result<()> {
     if let Some(id) = s.active.take() {
         if let Some(stream) = s.streams.get_mut(&id) {
             if let Some(mut result) = stream.result.take() {
-                while let Some(chunk) = interrupt::guarded(s.session.as_ref().map(|x| &x.conn), || result.next_chunk())? {
+                while let Some(chunk) = interrupt::guarded(s.instance.as_ref().map(|x| &x.conn), || result.next_chunk())? {
                     stream.spilled.push_back(chunk);
                 }
             }
@@ -186,7 +254,7 @@ pub fn run<R>(access: Access, f: impl FnOnce(&Connection) -> ffi::DuckResult<R>)
     flush_all()?;
     with_state(|s| {
         release_connection(s)?;
-        let conn = &s.session.as_ref().expect("session is open").conn;
+        let conn = conn(s);
         Ok(interrupt::guarded(Some(conn), || f(conn))?)
     })
 }
@@ -223,7 +291,7 @@ pub fn open_stream(sql: &str) -> Result<StreamId> {
     flush_all()?;
     with_state(|s| {
         release_connection(s)?;
-        let conn = &s.session.as_ref().expect("session is open").conn;
+        let conn = conn(s);
         let result = interrupt::guarded(Some(conn), || conn.stream(sql))?;
         let id = s.next_stream;
         s.next_stream += 1;
@@ -236,13 +304,13 @@ pub fn open_stream(sql: &str) -> Result<StreamId> {
 /// Next chunk of a stream; `None` at its end.
 pub fn next_chunk(id: StreamId) -> Result<Option<DataChunk>> {
     with_state(|s| {
-        let State { streams, session, .. } = s;
+        let State { streams, instance, .. } = s;
         let stream = streams.get_mut(&id).ok_or_else(|| Error::internal("unknown DuckDB stream"))?;
         if let Some(chunk) = stream.spilled.pop_front() {
             return Ok(Some(chunk));
         }
         match stream.result.as_mut() {
-            Some(result) => Ok(interrupt::guarded(session.as_ref().map(|x| &x.conn), || result.next_chunk())?),
+            Some(result) => Ok(interrupt::guarded(instance.as_ref().map(|x| &x.conn), || result.next_chunk())?),
             None => Ok(None),
         }
     })
@@ -300,7 +368,7 @@ fn flush_one(storage: u32) -> Result<()> {
     }
     with_state(|s| {
         release_connection(s)?;
-        let conn = &s.session.as_ref().expect("writer session is open").conn;
+        let conn = conn(s);
         interrupt::guarded(Some(conn), || conn.append_chunks(&buf.table, &buf.chunks))?;
         s.ledger.wrote(buf.owner, storage);
         Ok(())

@@ -22,10 +22,8 @@ pub fn init() {
 /// Closes everything DuckDB-side: streams, buffers, connection, database.
 /// An uncommitted DuckDB transaction rolls back when its connection closes.
 fn reset(s: &mut State) {
-    s.active = None;
-    s.streams.clear();
     s.buffers.clear();
-    s.session = None;
+    super::detach(s);
     s.locked = None;
     s.ledger.clear();
     s.doomed = None;
@@ -45,7 +43,7 @@ fn pre_commit() -> Result<()> {
         s.streams.clear();
         match s.session.as_ref() {
             Some(session) if session.access == Access::Write => {
-                session.conn.execute("COMMIT").map_err(|e| {
+                super::conn(s).execute("COMMIT").map_err(|e| {
                     Error::from(e).with_hint("The DuckDB commit failed, so the PostgreSQL transaction was rolled back.")
                 })?;
                 Ok(())
@@ -61,10 +59,10 @@ fn pre_commit() -> Result<()> {
 fn after_commit() {
     let (drops, files) = with_state(|s| (s.ledger.drops_after_commit(), std::mem::take(&mut s.files_to_remove)));
     with_state(|s| {
-        if let Some(session) = s.session.as_ref().filter(|x| x.access == Access::Write) {
+        if s.session.as_ref().is_some_and(|x| x.access == Access::Write) {
             for storage in drops {
                 let sql = format!("DROP TABLE IF EXISTS {}", naming::quote_ident(&naming::table_name(storage)));
-                if let Err(e) = session.conn.execute(&sql) {
+                if let Err(e) = super::conn(s).execute(&sql) {
                     pgrx::warning!("pg_duckam: could not drop DuckDB table for relfilenode {storage}: {}", e.message);
                 }
             }
@@ -139,10 +137,10 @@ unsafe extern "C-unwind" fn subxact_callback(
                 pgrx::warning!("pg_duckam: {}", e.message);
                 return;
             }
-            if let Some(session) = s.session.as_ref().filter(|x| x.access == Access::Write) {
+            if s.session.as_ref().is_some_and(|x| x.access == Access::Write) {
                 for storage in outcome.drop_now {
                     let sql = format!("DROP TABLE IF EXISTS {}", naming::quote_ident(&naming::table_name(storage)));
-                    if let Err(e) = session.conn.execute(&sql) {
+                    if let Err(e) = super::conn(s).execute(&sql) {
                         pgrx::warning!("pg_duckam: could not drop DuckDB table of a rolled-back subtransaction: {}", e.message);
                     }
                 }
