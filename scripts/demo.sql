@@ -32,3 +32,4 @@ SELECT k.label, count(*) FROM events e JOIN kinds k USING (kind) GROUP BY k.labe
 -- Where the data lives.
 SELECT pg_size_pretty(duckam.storage_size()) AS duckdb_file_size;
 SELECT * FROM duckam.stored_tables();
+\! rm -f /tmp/pg_duckam_demo.csv

@@ -37,7 +37,7 @@ SELECT tableoid::regclass, * FROM parted ORDER BY k;
 CREATE TABLE bad1 (a int, p point) USING duckdb;
 CREATE TABLE bad2 (n numeric) USING duckdb;
 CREATE TABLE bad3 (n numeric(50, 2)) USING duckdb;
-CREATE TABLE bad4 (a int[]) USING duckdb;
+CREATE TABLE bad4 (r int4range, v tsvector) USING duckdb;
 CREATE TABLE bad5 (t timetz) USING duckdb;
 CREATE TEMP TABLE bad6 (a int) USING duckdb;
 CREATE UNLOGGED TABLE bad7 (a int) USING duckdb;

@@ -71,3 +71,25 @@ SELECT q, sqlstate_of(q) FROM (VALUES
   ('DELETE FROM ty_bad'),
   ('CREATE INDEX ON ty_bad (n)'),
   ('SELECT * FROM ty_bad FOR SHARE')) AS t(q);
+-- one-dimensional arrays are DuckDB lists, NULL elements included
+CREATE TABLE arr (k int, ia int[], ta text[], na numeric(6,2)[], da date[], tza timestamptz[],
+                  ua uuid[], ba bytea[], ea mood[], fa float8[], ja jsonb[]) USING duckdb;
+CREATE TABLE arr_heap (LIKE arr);
+INSERT INTO arr_heap VALUES
+ (1, '{1,2,3}', '{a,NULL,"c d",""}', '{1.50,NULL,-9999.99}', '{2024-01-01,infinity,-infinity}', '{2024-01-01 00:00:00+00}',
+  '{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}', '{"\\x00ff",NULL}', '{sad,happy}', '{NaN,-Infinity,-0,1.5}', '{"{\"a\": 1}",null}'),
+ (2, '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}'),
+ (3, NULL, '{NULL}', '{NULL,NULL}', NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+ (4, array_fill(7, ARRAY[3000]), ARRAY[repeat('x', 5000)], NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+INSERT INTO arr SELECT * FROM arr_heap;
+SELECT count(*) AS differing FROM (
+  (SELECT arr::text FROM arr EXCEPT SELECT arr_heap::text FROM arr_heap)
+  UNION ALL
+  (SELECT arr_heap::text FROM arr_heap EXCEPT SELECT arr::text FROM arr)) x;
+SELECT k, ia, ta, na, da, ua, ba, ea, fa, ja FROM arr WHERE k < 4 ORDER BY k;
+SELECT k, cardinality(ia), array_lower(ia, 1), length(ta[1]) FROM arr ORDER BY k;
+-- what a DuckDB list cannot hold is refused
+INSERT INTO arr (k, ia) VALUES (5, '{{1,2},{3,4}}');
+INSERT INTO arr (k, ia) VALUES (6, '[0:1]={1,2}');
+INSERT INTO arr (k, na) VALUES (7, '{NaN}');
+SELECT count(*) FROM arr WHERE k >= 5;

@@ -402,6 +402,34 @@ impl<'a> Vector<'a> {
             std::slice::from_raw_parts(p as *const u8, len)
         }
     }
+
+    /// (offset, length) of a LIST element in the child vector.
+    pub fn list_entry(&self, row: usize) -> (usize, usize) {
+        let e: ffi::duckdb_list_entry = self.get(row);
+        (e.offset as usize, e.length as usize)
+    }
+
+    pub fn set_list_entry(&self, row: usize, offset: usize, length: usize) {
+        self.set(row, ffi::duckdb_list_entry { offset: offset as u64, length: length as u64 })
+    }
+
+    /// The element vector of a LIST vector.
+    pub fn list_child(&self) -> Vector<'a> {
+        Vector { raw: unsafe { ffi::duckdb_list_vector_get_child(self.raw) }, _chunk: std::marker::PhantomData }
+    }
+
+    /// Number of elements in a LIST vector's child.
+    pub fn list_len(&self) -> usize {
+        unsafe { ffi::duckdb_list_vector_get_size(self.raw) as usize }
+    }
+
+    /// Grows a LIST vector's child to `len` elements.
+    pub fn list_resize(&self, len: usize) {
+        unsafe {
+            ffi::duckdb_list_vector_reserve(self.raw, len as u64);
+            ffi::duckdb_list_vector_set_size(self.raw, len as u64);
+        }
+    }
 }
 
 pub use ffi::{duckdb_hugeint as Hugeint, duckdb_interval as Interval};

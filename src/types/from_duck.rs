@@ -6,7 +6,7 @@ use std::ffi::CString;
 use duckam_logic::{decimal, temporal, uuid};
 use pgrx::{pg_sys, PgSqlErrorCode};
 
-use super::{Column, Kind};
+use super::{ArrayKind, Column, Kind};
 use crate::engine::ffi::{DataChunk, Hugeint, Interval, Vector};
 use crate::error::{Error, Result};
 
@@ -61,53 +61,83 @@ pub fn read_chunk(
         out.clear();
         isnull.clear();
         for row in 0..n {
-            if !v.is_valid(row) {
+            if v.is_valid(row) {
+                out.push(read_value(&col.kind, col, &v, row)?);
+                isnull.push(false);
+            } else {
                 out.push(pg_sys::Datum::from(0usize));
                 isnull.push(true);
-                continue;
             }
-            let d = unsafe {
-                match &col.kind {
-                    Kind::Bool => pg_sys::Datum::from(v.get::<bool>(row)),
-                    Kind::Int2 => pg_sys::Datum::from(v.get::<i16>(row)),
-                    Kind::Int4 => pg_sys::Datum::from(v.get::<i32>(row)),
-                    Kind::Int8 => pg_sys::Datum::from(v.get::<i64>(row)),
-                    Kind::Float4 => pg_sys::Datum::from(v.get::<f32>(row).to_bits()),
-                    Kind::Float8 => pg_sys::Datum::from(v.get::<f64>(row).to_bits()),
-                    Kind::Numeric { width, scale, io } => {
-                        let text = decimal::format_scaled(load_decimal(&v, row, *width), *scale);
-                        input_text(io, col.typmod, text.as_bytes())?
-                    }
-                    Kind::Text | Kind::Bytea => varlena_from(v.get_bytes(row)),
-                    Kind::Name => {
-                        let p = pg_sys::palloc0(pg_sys::NAMEDATALEN as usize) as *mut u8;
-                        let b = v.get_bytes(row);
-                        std::ptr::copy_nonoverlapping(b.as_ptr(), p, b.len().min(pg_sys::NAMEDATALEN as usize - 1));
-                        pg_sys::Datum::from(p)
-                    }
-                    Kind::Date => {
-                        let d = temporal::date_duck_to_pg(v.get::<i32>(row)).map_err(|_| corrupt(col, "date"))?;
-                        pg_sys::Datum::from(d)
-                    }
-                    Kind::Time => pg_sys::Datum::from(v.get::<i64>(row)),
-                    Kind::Timestamp | Kind::TimestampTz => {
-                        let t = temporal::timestamp_duck_to_pg(v.get::<i64>(row)).map_err(|_| corrupt(col, "timestamp"))?;
-                        pg_sys::Datum::from(t)
-                    }
-                    Kind::Interval => {
-                        let i: Interval = v.get(row);
-                        palloc_copy(pg_sys::Interval { time: i.micros, day: i.days, month: i.months })
-                    }
-                    Kind::Uuid => {
-                        let h: Hugeint = v.get(row);
-                        palloc_copy(uuid::uuid_from_duck(h.lower, h.upper))
-                    }
-                    Kind::ViaText(io) => input_text(io, col.typmod, v.get_bytes(row))?,
-                }
-            };
-            out.push(d);
-            isnull.push(false);
         }
     }
     Ok(())
+}
+
+/// Reads the non-NULL element `row` of `v` as a Datum of `kind`.
+fn read_value(kind: &Kind, col: &Column, v: &Vector, row: usize) -> Result<pg_sys::Datum> {
+    Ok(unsafe {
+        match kind {
+            Kind::Bool => pg_sys::Datum::from(v.get::<bool>(row)),
+            Kind::Int2 => pg_sys::Datum::from(v.get::<i16>(row)),
+            Kind::Int4 => pg_sys::Datum::from(v.get::<i32>(row)),
+            Kind::Int8 => pg_sys::Datum::from(v.get::<i64>(row)),
+            Kind::Float4 => pg_sys::Datum::from(v.get::<f32>(row).to_bits()),
+            Kind::Float8 => pg_sys::Datum::from(v.get::<f64>(row).to_bits()),
+            Kind::Numeric { width, scale, io } => {
+                let text = decimal::format_scaled(load_decimal(v, row, *width), *scale);
+                input_text(io, col.typmod, text.as_bytes())?
+            }
+            Kind::Text | Kind::Bytea => varlena_from(v.get_bytes(row)),
+            Kind::Name => {
+                let p = pg_sys::palloc0(pg_sys::NAMEDATALEN as usize) as *mut u8;
+                let b = v.get_bytes(row);
+                std::ptr::copy_nonoverlapping(b.as_ptr(), p, b.len().min(pg_sys::NAMEDATALEN as usize - 1));
+                pg_sys::Datum::from(p)
+            }
+            Kind::Date => pg_sys::Datum::from(temporal::date_duck_to_pg(v.get::<i32>(row)).map_err(|_| corrupt(col, "date"))?),
+            Kind::Time => pg_sys::Datum::from(v.get::<i64>(row)),
+            Kind::Timestamp | Kind::TimestampTz => {
+                pg_sys::Datum::from(temporal::timestamp_duck_to_pg(v.get::<i64>(row)).map_err(|_| corrupt(col, "timestamp"))?)
+            }
+            Kind::Interval => {
+                let i: Interval = v.get(row);
+                palloc_copy(pg_sys::Interval { time: i.micros, day: i.days, month: i.months })
+            }
+            Kind::Uuid => {
+                let h: Hugeint = v.get(row);
+                palloc_copy(uuid::uuid_from_duck(h.lower, h.upper))
+            }
+            Kind::ViaText(io) => input_text(io, col.typmod, v.get_bytes(row))?,
+            Kind::Array(a) => read_array(a, col, v, row)?,
+        }
+    })
+}
+
+/// A LIST entry back into a one-dimensional array (lower bound 1).
+unsafe fn read_array(a: &ArrayKind, col: &Column, v: &Vector, row: usize) -> Result<pg_sys::Datum> {
+    let (offset, len) = v.list_entry(row);
+    if len == 0 {
+        return Ok(pg_sys::Datum::from(pg_sys::construct_empty_array(a.elem_type)));
+    }
+    let child = v.list_child();
+    let mut elems = Vec::with_capacity(len);
+    let mut nulls = Vec::with_capacity(len);
+    for i in offset..offset + len {
+        let valid = child.is_valid(i);
+        elems.push(if valid { read_value(&a.element, col, &child, i)? } else { pg_sys::Datum::from(0usize) });
+        nulls.push(!valid);
+    }
+    let (mut dims, mut lbs) = ([len as i32], [1i32]);
+    let arr = pg_sys::construct_md_array(
+        elems.as_mut_ptr(),
+        nulls.as_mut_ptr(),
+        1,
+        dims.as_mut_ptr(),
+        lbs.as_mut_ptr(),
+        a.elem_type,
+        a.elem_len as i32,
+        a.elem_byval,
+        a.elem_align,
+    );
+    Ok(pg_sys::Datum::from(arr))
 }

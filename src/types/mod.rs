@@ -40,6 +40,17 @@ pub enum Kind {
     Uuid,
     /// json, jsonb, enums: stored as their text form (VARCHAR).
     ViaText(TextIo),
+    /// One-dimensional arrays (lower bound 1) as a DuckDB LIST.
+    Array(Box<ArrayKind>),
+}
+
+#[derive(Debug, Clone)]
+pub struct ArrayKind {
+    pub element: Kind,
+    pub elem_type: pg_sys::Oid,
+    pub elem_len: i16,
+    pub elem_byval: bool,
+    pub elem_align: std::ffi::c_char,
 }
 
 /// A type's text output and input functions.
@@ -145,7 +156,17 @@ pub fn column_kind(column: &str, typid: pg_sys::Oid, typmod: i32) -> Result<(Kin
             (Kind::ViaText(TextIo::of(t)), DuckType::Varchar)
         }
         t if unsafe { pg_sys::get_element_type(t) } != pg_sys::InvalidOid => {
-            return Err(unsupported(" (arrays are not supported yet)"))
+            let elem_type = unsafe { pg_sys::get_element_type(t) };
+            let (element, duck) = column_kind(column, elem_type, base_typmod)?;
+            if matches!(element, Kind::Array(_)) {
+                return Err(unsupported(""));
+            }
+            let (mut elem_len, mut elem_byval, mut elem_align) = (0i16, false, 0 as std::ffi::c_char);
+            unsafe { pg_sys::get_typlenbyvalalign(elem_type, &mut elem_len, &mut elem_byval, &mut elem_align) };
+            (
+                Kind::Array(Box::new(ArrayKind { element, elem_type, elem_len, elem_byval, elem_align })),
+                DuckType::List(Box::new(duck)),
+            )
         }
         _ => return Err(unsupported("")),
     };
