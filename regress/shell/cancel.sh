@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Cancel and statement_timeout stop work running inside DuckDB (a VACUUM
+# FULL copies the table inside DuckDB) and a long scan, within about a
+# second; the session and the table stay usable.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+db=duckam_cancel
+fresh_db $db
+val $db "CREATE TABLE big (a bigint, b text) USING duckdb"
+val $db "INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 4000000) g"
+t0=$(date +%s%N)
+out=$("$PGBIN/psql" -X -qAt -d $db -c "SET statement_timeout = '100ms'" -c "VACUUM FULL big" 2>&1 || true)
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+echo "$out" | grep -q "canceling statement due to statement timeout" || fail "VACUUM FULL not stopped: $out"
+echo "ok: statement_timeout stopped a DuckDB-side copy after ${ms} ms"
+[ "$ms" -lt 5000 ] || fail "took ${ms} ms to stop"
+# pg_cancel_backend during a long scan of a duckdb table
+( "$PGBIN/psql" -X -qAt -d $db -c "SELECT count(*) FROM big a, big b WHERE a.a = b.a + 0.5" > "$DUCKAM_WORK/cancel.out" 2>&1 || true ) &
+bg=$!
+pid=""
+for _ in $(seq 1 100); do
+    pid=$(val $db "SELECT pid FROM pg_stat_activity WHERE query LIKE 'SELECT count(*) FROM big a%' AND state = 'active'")
+    [ -n "$pid" ] && break
+    sleep 0.1
+done
+[ -n "$pid" ] || fail "query did not start"
+sleep 1
+val $db "SELECT pg_cancel_backend($pid)" >/dev/null
+wait $bg || true
+grep -q "canceling statement due to user request" "$DUCKAM_WORK/cancel.out" || fail "not cancelled: $(cat "$DUCKAM_WORK/cancel.out")"
+echo "ok: pg_cancel_backend stopped a scan"
+val $db "INSERT INTO big VALUES (0, 'after')"
+expect "table intact and writable" "$(val $db "SELECT count(*) FROM big")" "4000001"
