@@ -159,10 +159,15 @@ fn reconcile_relation(rel: pg_sys::Relation) -> Result<()> {
             Some(_) => {}
         }
     }
-    // Columns DuckDB still has but PostgreSQL dropped. The placeholder of a
-    // zero-column table goes once the table has a real column.
+    // Columns DuckDB still has but PostgreSQL dropped. A table whose last
+    // column goes keeps its rows through the placeholder column (DuckDB
+    // tables need one); the placeholder goes once there is a real column.
+    let placeholder = types::PLACEHOLDER.trim_matches('"');
+    if wanted.is_empty() && !have.contains_key(placeholder) {
+        engine::write(storage, &format!("ALTER TABLE {quoted} ADD COLUMN {} BOOLEAN", types::PLACEHOLDER))?;
+    }
     for name in have.keys() {
-        if wanted.is_empty() && format!("\"{name}\"") == types::PLACEHOLDER {
+        if wanted.is_empty() && name == placeholder {
             continue;
         }
         engine::write(storage, &format!("ALTER TABLE {quoted} DROP COLUMN {}", naming::quote_ident(name)))?;

@@ -25,7 +25,20 @@ ALTER TABLE d ALTER COLUMN e SET DEFAULT 0;
 INSERT INTO d (a) VALUES (5);
 SELECT a, e FROM d ORDER BY a;
 ALTER TABLE d ADD CONSTRAINT c_pos CHECK (c > 0);
+-- a precision-only change PostgreSQL does without a rewrite is mirrored
+ALTER TABLE d ALTER COLUMN c TYPE numeric(14,3);
+INSERT INTO d (a, c, e) VALUES (6, 12345678901.123, 6);
+SELECT a, c FROM d WHERE a = 6;
 SELECT pg_typeof(a), pg_typeof(c) FROM d LIMIT 1;
+
+-- dropping every column keeps the rows; adding one back fills it
+CREATE TABLE lone (x int) USING duckdb;
+INSERT INTO lone VALUES (1), (2);
+ALTER TABLE lone DROP COLUMN x;
+SELECT count(*) FROM lone;
+ALTER TABLE lone ADD COLUMN y text DEFAULT 'back';
+SELECT * FROM lone;
+DROP TABLE lone;
 
 -- VACUUM, VACUUM FULL, ANALYZE
 VACUUM d;

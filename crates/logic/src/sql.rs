@@ -1,0 +1,254 @@
+//! A small SQL tree for the DuckDB statements pg_duckam generates, and its
+//! rendering. The planner-side deparser (PostgreSQL Query → this tree)
+//! decides *what* may be sent to DuckDB; this module only decides *how it
+//! is spelled*: identifiers and literals are always quoted, and every
+//! operator application is parenthesized, so precedence never depends on
+//! the two dialects agreeing.
+
+use crate::naming::{quote_ident, quote_literal};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// A column of a FROM item: `alias."name"`.
+    Column { alias: String, name: String },
+    /// A literal written as text and cast to its DuckDB type.
+    Literal { text: String, ty: String },
+    Null,
+    Bool(bool),
+    /// A parameter of the prepared statement ($1 is 1).
+    Param(usize),
+    /// Infix operator: `(a op b)`.
+    Binary { op: String, left: Box<Expr>, right: Box<Expr> },
+    /// Prefix operator: `(op a)`.
+    Unary { op: String, arg: Box<Expr> },
+    /// `AND` / `OR` over any number of arguments.
+    Logical { and: bool, args: Vec<Expr> },
+    Not(Box<Expr>),
+    IsNull { arg: Box<Expr>, negated: bool },
+    Cast { arg: Box<Expr>, ty: String },
+    Call { name: String, args: Vec<Expr> },
+    Case { whens: Vec<(Expr, Expr)>, otherwise: Option<Box<Expr>> },
+    InList { arg: Box<Expr>, list: Vec<Expr>, negated: bool },
+}
+
+impl Expr {
+    pub fn column(alias: &str, name: &str) -> Expr {
+        Expr::Column { alias: alias.into(), name: name.into() }
+    }
+
+    pub fn binary(op: &str, left: Expr, right: Expr) -> Expr {
+        Expr::Binary { op: op.into(), left: Box::new(left), right: Box::new(right) }
+    }
+
+    pub fn render(&self) -> String {
+        match self {
+            Expr::Column { alias, name } => format!("{}.{}", quote_ident(alias), quote_ident(name)),
+            Expr::Literal { text, ty } => format!("CAST({} AS {ty})", quote_literal(text)),
+            Expr::Null => "NULL".into(),
+            Expr::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
+            Expr::Param(n) => format!("${n}"),
+            Expr::Binary { op, left, right } => format!("({} {op} {})", left.render(), right.render()),
+            Expr::Unary { op, arg } => format!("({op} {})", arg.render()),
+            Expr::Logical { and, args } => {
+                if args.is_empty() {
+                    return if *and { "TRUE" } else { "FALSE" }.into();
+                }
+                let sep = if *and { " AND " } else { " OR " };
+                format!("({})", args.iter().map(Expr::render).collect::<Vec<_>>().join(sep))
+            }
+            Expr::Not(arg) => format!("(NOT {})", arg.render()),
+            Expr::IsNull { arg, negated } => {
+                format!("({} IS {}NULL)", arg.render(), if *negated { "NOT " } else { "" })
+            }
+            Expr::Cast { arg, ty } => format!("CAST({} AS {ty})", arg.render()),
+            Expr::Call { name, args } => {
+                format!("{name}({})", args.iter().map(Expr::render).collect::<Vec<_>>().join(", "))
+            }
+            Expr::Case { whens, otherwise } => {
+                let mut s = String::from("(CASE");
+                for (w, t) in whens {
+                    s.push_str(&format!(" WHEN {} THEN {}", w.render(), t.render()));
+                }
+                if let Some(e) = otherwise {
+                    s.push_str(&format!(" ELSE {}", e.render()));
+                }
+                s.push_str(" END)");
+                s
+            }
+            Expr::InList { arg, list, negated } => format!(
+                "({} {}IN ({}))",
+                arg.render(),
+                if *negated { "NOT " } else { "" },
+                list.iter().map(Expr::render).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderItem {
+    pub expr: Expr,
+    pub descending: bool,
+    pub nulls_first: bool,
+}
+
+impl OrderItem {
+    /// Always spells NULLS FIRST/LAST: DuckDB's default null order is not
+    /// PostgreSQL's.
+    pub fn render(&self) -> String {
+        format!(
+            "{} {} NULLS {}",
+            self.expr.render(),
+            if self.descending { "DESC" } else { "ASC" },
+            if self.nulls_first { "FIRST" } else { "LAST" }
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum From {
+    Table { name: String, alias: String },
+    Subquery { query: Box<Select>, alias: String },
+    Join { kind: JoinKind, left: Box<From>, right: Box<From>, on: Expr },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinKind {
+    Inner,
+    Left,
+    Right,
+    Full,
+}
+
+impl From {
+    pub fn render(&self) -> String {
+        match self {
+            From::Table { name, alias } => format!("{} AS {}", quote_ident(name), quote_ident(alias)),
+            From::Subquery { query, alias } => format!("({}) AS {}", query.render(), quote_ident(alias)),
+            From::Join { kind, left, right, on } => {
+                let k = match kind {
+                    JoinKind::Inner => "INNER",
+                    JoinKind::Left => "LEFT",
+                    JoinKind::Right => "RIGHT",
+                    JoinKind::Full => "FULL",
+                };
+                format!("({} {k} JOIN {} ON {})", left.render(), right.render(), on.render())
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Select {
+    pub distinct: bool,
+    /// Output expressions with their column aliases.
+    pub targets: Vec<(Expr, String)>,
+    pub from: Vec<From>,
+    pub filter: Option<Expr>,
+    pub group_by: Vec<Expr>,
+    pub having: Option<Expr>,
+    pub order_by: Vec<OrderItem>,
+    pub limit: Option<Expr>,
+    pub offset: Option<Expr>,
+}
+
+impl Select {
+    pub fn render(&self) -> String {
+        let mut s = String::from("SELECT ");
+        if self.distinct {
+            s.push_str("DISTINCT ");
+        }
+        if self.targets.is_empty() {
+            s.push_str("NULL");
+        } else {
+            let t: Vec<String> =
+                self.targets.iter().map(|(e, a)| format!("{} AS {}", e.render(), quote_ident(a))).collect();
+            s.push_str(&t.join(", "));
+        }
+        if !self.from.is_empty() {
+            s.push_str(" FROM ");
+            s.push_str(&self.from.iter().map(From::render).collect::<Vec<_>>().join(", "));
+        }
+        if let Some(w) = &self.filter {
+            s.push_str(&format!(" WHERE {}", w.render()));
+        }
+        if !self.group_by.is_empty() {
+            s.push_str(" GROUP BY ");
+            s.push_str(&self.group_by.iter().map(Expr::render).collect::<Vec<_>>().join(", "));
+        }
+        if let Some(h) = &self.having {
+            s.push_str(&format!(" HAVING {}", h.render()));
+        }
+        if !self.order_by.is_empty() {
+            s.push_str(" ORDER BY ");
+            s.push_str(&self.order_by.iter().map(OrderItem::render).collect::<Vec<_>>().join(", "));
+        }
+        if let Some(l) = &self.limit {
+            s.push_str(&format!(" LIMIT {}", l.render()));
+        }
+        if let Some(o) = &self.offset {
+            s.push_str(&format!(" OFFSET {}", o.render()));
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_a_grouped_query_fully_parenthesized() {
+        let q = Select {
+            targets: vec![
+                (Expr::column("t1", "c3"), "kind".into()),
+                (Expr::Call { name: "count".into(), args: vec![] }, "n".into()),
+            ],
+            from: vec![From::Table { name: "r_16384".into(), alias: "t1".into() }],
+            filter: Some(Expr::Logical {
+                and: true,
+                args: vec![
+                    Expr::binary(">", Expr::column("t1", "c1"), Expr::Param(1)),
+                    Expr::IsNull { arg: Box::new(Expr::column("t1", "c2")), negated: true },
+                ],
+            }),
+            group_by: vec![Expr::column("t1", "c3")],
+            order_by: vec![OrderItem { expr: Expr::column("t1", "c3"), descending: true, nulls_first: true }],
+            limit: Some(Expr::Literal { text: "10".into(), ty: "BIGINT".into() }),
+            ..Default::default()
+        };
+        assert_eq!(
+            q.render(),
+            "SELECT \"t1\".\"c3\" AS \"kind\", count() AS \"n\" FROM \"r_16384\" AS \"t1\" \
+             WHERE ((\"t1\".\"c1\" > $1) AND (\"t1\".\"c2\" IS NOT NULL)) GROUP BY \"t1\".\"c3\" \
+             ORDER BY \"t1\".\"c3\" DESC NULLS FIRST LIMIT CAST('10' AS BIGINT)"
+        );
+    }
+
+    #[test]
+    fn quotes_hostile_names_and_literals() {
+        let e = Expr::binary(
+            "=",
+            Expr::column("a\"b", "c"),
+            Expr::Literal { text: "it's'; DROP TABLE x; --".into(), ty: "VARCHAR".into() },
+        );
+        assert_eq!(e.render(), "(\"a\"\"b\".\"c\" = CAST('it''s''; DROP TABLE x; --' AS VARCHAR))");
+    }
+
+    #[test]
+    fn joins_case_and_in_lists() {
+        let j = From::Join {
+            kind: JoinKind::Left,
+            left: Box::new(From::Table { name: "r_1".into(), alias: "a".into() }),
+            right: Box::new(From::Table { name: "r_2".into(), alias: "b".into() }),
+            on: Expr::binary("=", Expr::column("a", "c1"), Expr::column("b", "c1")),
+        };
+        assert_eq!(j.render(), "(\"r_1\" AS \"a\" LEFT JOIN \"r_2\" AS \"b\" ON (\"a\".\"c1\" = \"b\".\"c1\"))");
+        let c = Expr::Case {
+            whens: vec![(Expr::InList { arg: Box::new(Expr::Param(1)), list: vec![Expr::Null], negated: true }, Expr::Bool(true))],
+            otherwise: Some(Box::new(Expr::Not(Box::new(Expr::Bool(false))))),
+        };
+        assert_eq!(c.render(), "(CASE WHEN ($1 NOT IN (NULL)) THEN TRUE ELSE (NOT FALSE) END)");
+        assert_eq!(Expr::Logical { and: false, args: vec![] }.render(), "FALSE");
+    }
+}
