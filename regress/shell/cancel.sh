@@ -17,13 +17,7 @@ echo "ok: statement_timeout stopped a DuckDB-side copy after ${ms} ms"
 # pg_cancel_backend during a long scan of a duckdb table
 ( "$PGBIN/psql" -X -qAt -d $db -c "SELECT count(*) FROM big a, big b WHERE a.a = b.a + 0.5" > "$DUCKAM_WORK/cancel.out" 2>&1 || true ) &
 bg=$!
-pid=""
-for _ in $(seq 1 100); do
-    pid=$(val $db "SELECT pid FROM pg_stat_activity WHERE query LIKE 'SELECT count(*) FROM big a%' AND state = 'active'")
-    [ -n "$pid" ] && break
-    sleep 0.1
-done
-[ -n "$pid" ] || fail "query did not start"
+pid=$(active_pid $db "SELECT count(*) FROM big a")
 sleep 1
 val $db "SELECT pg_cancel_backend($pid)" >/dev/null
 wait $bg || true

@@ -12,13 +12,7 @@ data="$DUCKAM_WORK/crash.csv"
 val $db "COPY (SELECT g, md5(g::text) FROM generate_series(1001, 4000000) g) TO '$data' (FORMAT csv)"
 ( "$PGBIN/psql" -X -q -d $db -c "COPY t FROM '$data' (FORMAT csv)" >/dev/null 2>&1 || true ) &
 copier=$!
-pid=""
-for _ in $(seq 1 100); do
-    pid=$(val $db "SELECT pid FROM pg_stat_activity WHERE query LIKE 'COPY t FROM%' AND state = 'active'")
-    [ -n "$pid" ] && break
-    sleep 0.1
-done
-[ -n "$pid" ] || fail "COPY did not start"
+pid=$(active_pid $db "COPY t FROM")
 sleep 1.5
 kill -9 "$pid"
 wait $copier || true

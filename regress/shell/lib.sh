@@ -17,3 +17,12 @@ wait_ready() {
     done
     fail "server did not come back"
 }
+active_pid() { # active_pid <db> <query prefix>: pid of the backend running it (waits up to 10 s)
+    local pid=""
+    for _ in $(seq 1 100); do
+        pid=$(val "$1" "SELECT pid FROM pg_stat_activity WHERE query LIKE '$2%' AND state = 'active'")
+        [ -n "$pid" ] && { echo "$pid"; return 0; }
+        sleep 0.1
+    done
+    fail "no backend started: $2"
+}
