@@ -12,6 +12,7 @@ mod error;
 mod functions;
 mod gucs;
 mod hooks;
+mod reader;
 mod types;
 
 pgrx::pg_module_magic!();

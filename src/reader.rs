@@ -1,0 +1,151 @@
+//! Rows of a DuckDB query, streamed chunk by chunk into PostgreSQL slots:
+//! each chunk is converted column by column into Datum arrays (by-reference
+//! values in a per-chunk memory context), then handed out row by row as
+//! virtual tuples. Shared by the table AM's scans and the DuckDB CustomScan.
+
+use std::rc::Rc;
+
+use pgrx::pg_sys;
+
+use crate::engine::{self, StreamId};
+use crate::error::Result;
+use crate::types::{self, Column};
+
+pub struct RowReader {
+    sql: String,
+    columns: Rc<Vec<Column>>,
+    natts: usize,
+    stream: Option<StreamId>,
+    done: bool,
+    /// values[attr][row] of the current chunk.
+    values: Vec<Vec<pg_sys::Datum>>,
+    nulls: Vec<Vec<bool>>,
+    row: usize,
+    rows: usize,
+    /// Holds by-reference Datums of the current chunk; reset per chunk. A
+    /// child of the owner's context, so it goes away with it.
+    chunk_cxt: pg_sys::MemoryContext,
+    /// Rows returned since the start, for synthetic TIDs.
+    pub returned: u64,
+}
+
+impl Drop for RowReader {
+    fn drop(&mut self) {
+        if let Some(id) = self.stream.take() {
+            engine::close_stream(id);
+        }
+    }
+}
+
+impl RowReader {
+    /// A reader whose chunk memory lives under `parent`.
+    pub fn new(parent: pg_sys::MemoryContext) -> RowReader {
+        let chunk_cxt = unsafe {
+            pg_sys::AllocSetContextCreateExtended(
+                parent,
+                c"duckam chunk".as_ptr(),
+                pg_sys::ALLOCSET_DEFAULT_MINSIZE as usize,
+                pg_sys::ALLOCSET_DEFAULT_INITSIZE as usize,
+                pg_sys::ALLOCSET_DEFAULT_MAXSIZE as usize,
+            )
+        };
+        RowReader {
+            sql: String::new(),
+            columns: Rc::new(Vec::new()),
+            natts: 0,
+            stream: None,
+            done: false,
+            values: Vec::new(),
+            nulls: Vec::new(),
+            row: 0,
+            rows: 0,
+            chunk_cxt,
+            returned: 0,
+        }
+    }
+
+    pub fn is_configured(&self) -> bool {
+        !self.sql.is_empty()
+    }
+
+    /// What to run and how its result columns map to the slot's attributes.
+    pub fn configure(&mut self, sql: String, columns: Rc<Vec<Column>>, natts: usize) {
+        self.sql = sql;
+        self.columns = columns;
+        self.natts = natts;
+        self.values = vec![Vec::new(); natts];
+        self.nulls = vec![Vec::new(); natts];
+    }
+
+    /// Starts over (rescan).
+    pub fn restart(&mut self) {
+        if let Some(id) = self.stream.take() {
+            engine::close_stream(id);
+        }
+        self.done = false;
+        self.row = 0;
+        self.rows = 0;
+        self.returned = 0;
+    }
+
+    fn next_chunk(&mut self) -> Result<bool> {
+        let id = match self.stream {
+            Some(id) => id,
+            None => {
+                let id = engine::open_stream(&self.sql)?;
+                self.stream = Some(id);
+                id
+            }
+        };
+        loop {
+            let Some(chunk) = engine::next_chunk(id)? else {
+                engine::close_stream(id);
+                self.stream = None;
+                self.done = true;
+                return Ok(false);
+            };
+            if chunk.len() == 0 {
+                continue;
+            }
+            unsafe {
+                pg_sys::MemoryContextReset(self.chunk_cxt);
+                let old = pg_sys::MemoryContextSwitchTo(self.chunk_cxt);
+                let r = types::read_chunk(&self.columns, &chunk, &mut self.values, &mut self.nulls);
+                pg_sys::MemoryContextSwitchTo(old);
+                r?;
+            }
+            self.rows = chunk.len();
+            self.row = 0;
+            return Ok(true);
+        }
+    }
+
+    /// Stores the next row as a virtual tuple in `slot`; false (and an
+    /// empty slot) at the end.
+    pub fn next_into(&mut self, slot: *mut pg_sys::TupleTableSlot) -> Result<bool> {
+        unsafe { clear_slot(slot) };
+        if self.row >= self.rows && (self.done || !self.next_chunk()?) {
+            return Ok(false);
+        }
+        let row = self.row;
+        self.row += 1;
+        unsafe {
+            let values = std::slice::from_raw_parts_mut((*slot).tts_values, self.natts);
+            let nulls = std::slice::from_raw_parts_mut((*slot).tts_isnull, self.natts);
+            nulls.fill(true);
+            for c in self.columns.iter() {
+                values[c.index] = self.values[c.index][row];
+                nulls[c.index] = self.nulls[c.index][row];
+            }
+            pg_sys::ExecStoreVirtualTuple(slot);
+        }
+        self.returned += 1;
+        Ok(true)
+    }
+}
+
+pub unsafe fn clear_slot(slot: *mut pg_sys::TupleTableSlot) {
+    if let Some(clear) = (*(*slot).tts_ops).clear {
+        clear(slot);
+    }
+}
