@@ -2,7 +2,46 @@
 
 use std::ffi::CString;
 
-use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
+use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting, PgLogLevel, PostgresGucEnum};
+
+/// Where queries over duckdb tables run.
+#[derive(PostgresGucEnum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Execution {
+    /// Always in PostgreSQL's executor (the access method's scans).
+    #[name = c"off"]
+    Off,
+    /// In DuckDB when the whole query can be expressed there, else PostgreSQL.
+    #[name = c"auto"]
+    Auto,
+    /// In DuckDB, or an error naming what could not be expressed.
+    #[name = c"force"]
+    Force,
+}
+
+/// Level of the message that names why a query did not run in DuckDB.
+#[derive(PostgresGucEnum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum FallbackLevel {
+    #[name = c"debug1"]
+    Debug1,
+    #[name = c"log"]
+    Log,
+    #[name = c"notice"]
+    Notice,
+    #[name = c"warning"]
+    Warning,
+}
+
+pub static EXECUTION: GucSetting<Execution> = GucSetting::<Execution>::new(Execution::Auto);
+pub static FALLBACK_LEVEL: GucSetting<FallbackLevel> = GucSetting::<FallbackLevel>::new(FallbackLevel::Debug1);
+
+pub fn fallback_level() -> PgLogLevel {
+    match FALLBACK_LEVEL.get() {
+        FallbackLevel::Debug1 => PgLogLevel::DEBUG1,
+        FallbackLevel::Log => PgLogLevel::LOG,
+        FallbackLevel::Notice => PgLogLevel::NOTICE,
+        FallbackLevel::Warning => PgLogLevel::WARNING,
+    }
+}
 
 /// DuckDB memory limit per backend, in DuckDB's syntax ('1GB', '512MB').
 pub static MEMORY_LIMIT: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c"1GB"));
@@ -14,6 +53,22 @@ pub static TEMP_DIRECTORY: GucSetting<Option<CString>> = GucSetting::<Option<CSt
 pub static INSERT_BUFFER_ROWS: GucSetting<i32> = GucSetting::<i32>::new(122_880);
 
 pub fn init() {
+    GucRegistry::define_enum_guc(
+        c"duckam.execution",
+        c"Where queries over duckdb tables run: off, auto or force.",
+        c"auto runs a query in DuckDB when all of it can be expressed there and in PostgreSQL otherwise; force raises an error instead of falling back; off always uses PostgreSQL's executor.",
+        &EXECUTION,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_enum_guc(
+        c"duckam.fallback_message_level",
+        c"Message level that names why a query did not run in DuckDB.",
+        c"debug1, log, notice or warning.",
+        &FALLBACK_LEVEL,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
     GucRegistry::define_string_guc(
         c"duckam.memory_limit",
         c"Memory limit of the embedded DuckDB in each backend.",

@@ -7,11 +7,14 @@ use pgrx::prelude::*;
 
 mod am;
 mod ddl;
+mod deparse;
 mod engine;
 mod error;
+mod exec;
 mod functions;
 mod gucs;
 mod hooks;
+mod planner;
 mod reader;
 mod types;
 
@@ -38,4 +41,5 @@ pub extern "C-unwind" fn _PG_init() {
     engine::xact::init();
     hooks::init();
     ddl::init();
+    planner::init();
 }

@@ -1,4 +1,5 @@
 -- Reading duckdb tables through PostgreSQL's executor (the scan path)
+SET duckam.execution = off;  -- this suite is about the access method's own scans
 CREATE TABLE r (id int, grp text, val float8) USING duckdb;
 INSERT INTO r SELECT g, 'g' || (g % 3), g * 0.5 FROM generate_series(1, 3000) g;
 CREATE TABLE h (grp text, label text);

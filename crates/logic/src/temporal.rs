@@ -99,3 +99,52 @@ mod tests {
         assert_eq!(timestamp_pg_to_duck(i64::MAX - EPOCH_SHIFT_MICROS), Err(OutOfRange));
     }
 }
+
+/// Civil date (year, month, day) of a day count since 1970-01-01
+/// (proleptic Gregorian; year 0 is 1 BC).
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+    (y, m, d)
+}
+
+/// ISO text of a DuckDB date (days since 1970) for years 1..=9999, the
+/// range both systems parse the same way.
+pub fn iso_date(days: i32) -> Option<String> {
+    let (y, m, d) = civil_from_days(days as i64);
+    (1..=9999).contains(&y).then(|| format!("{y:04}-{m:02}-{d:02}"))
+}
+
+/// ISO text of a DuckDB timestamp (µs since 1970, UTC) for years 1..=9999.
+pub fn iso_timestamp(micros: i64) -> Option<String> {
+    let days = micros.div_euclid(86_400_000_000);
+    let rest = micros.rem_euclid(86_400_000_000);
+    let date = iso_date(i32::try_from(days).ok()?)?;
+    let (h, mi, s, us) = (rest / 3_600_000_000, rest / 60_000_000 % 60, rest / 1_000_000 % 60, rest % 1_000_000);
+    Some(format!("{date} {h:02}:{mi:02}:{s:02}.{us:06}"))
+}
+
+#[cfg(test)]
+mod civil_tests {
+    use super::*;
+
+    #[test]
+    fn iso_forms() {
+        assert_eq!(iso_date(0).as_deref(), Some("1970-01-01"));
+        assert_eq!(iso_date(10_957).as_deref(), Some("2000-01-01"));
+        assert_eq!(iso_date(19_782).as_deref(), Some("2024-02-29"));
+        assert_eq!(iso_date(-719_162).as_deref(), Some("0001-01-01"));
+        assert_eq!(iso_date(-719_163), None);
+        assert_eq!(iso_date(2_932_896).as_deref(), Some("9999-12-31"));
+        assert_eq!(iso_date(2_932_897), None);
+        assert_eq!(iso_timestamp(-1).as_deref(), Some("1969-12-31 23:59:59.999999"));
+        assert_eq!(iso_timestamp(1_709_164_800_000_001).as_deref(), Some("2024-02-29 00:00:00.000001"));
+    }
+}
