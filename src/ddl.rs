@@ -71,18 +71,10 @@ fn duck_columns(table: &str) -> Result<BTreeMap<String, String>> {
         "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = 'pgdb' AND schema_name = 'main' AND table_name = {}",
         naming::quote_literal(table)
     );
-    engine::run(Access::Write, |c| {
-        let mut r = c.query(&sql)?;
-        let mut out = BTreeMap::new();
-        while let Some(chunk) = r.next_chunk()? {
-            for i in 0..chunk.len() {
-                let name = String::from_utf8_lossy(chunk.column(0).get_bytes(i)).into_owned();
-                let ty = String::from_utf8_lossy(chunk.column(1).get_bytes(i)).into_owned();
-                out.insert(name, ty);
-            }
-        }
-        Ok(out)
-    })
+    Ok(engine::query_text_rows(Access::Write, &sql)?
+        .into_iter()
+        .map(|mut row| (std::mem::take(&mut row[0]), std::mem::take(&mut row[1])))
+        .collect())
 }
 
 /// The value existing rows get for a column added with a default

@@ -2,7 +2,7 @@
 //! to PostgreSQL as virtual tuples (converted chunk by chunk, column by
 //! column, by the shared RowReader). EXPLAIN shows the DuckDB SQL.
 
-use std::ffi::{c_void, CStr};
+use std::ffi::CStr;
 use std::rc::Rc;
 
 use pgrx::pg_sys;
@@ -10,6 +10,7 @@ use pgrx::prelude::*;
 use pgrx::PgList;
 
 use crate::error::OrReport;
+use crate::owned;
 use crate::reader::RowReader;
 use crate::types;
 
@@ -101,14 +102,6 @@ unsafe extern "C-unwind" fn create_state(cscan: *mut pg_sys::CustomScan) -> *mut
     st as *mut pg_sys::Node
 }
 
-unsafe extern "C-unwind" fn free_reader(arg: *mut c_void) {
-    let st = arg as *mut DuckExecState;
-    if !(*st).reader.is_null() {
-        drop(Box::from_raw((*st).reader));
-        (*st).reader = std::ptr::null_mut();
-    }
-}
-
 #[pg_guard]
 unsafe extern "C-unwind" fn begin(node: *mut pg_sys::CustomScanState, estate: *mut pg_sys::EState, eflags: i32) {
     if eflags & pg_sys::EXEC_FLAG_EXPLAIN_ONLY as i32 != 0 {
@@ -120,14 +113,9 @@ unsafe extern "C-unwind" fn begin(node: *mut pg_sys::CustomScanState, estate: *m
     let cxt = (*estate).es_query_cxt;
     let mut reader = RowReader::new(cxt);
     reader.configure(CStr::from_ptr((*st).sql).to_string_lossy().into_owned(), columns, (*desc).natts as usize);
-    (*st).reader = Box::into_raw(Box::new(reader));
-    // If the query errors out, EndCustomScan is not called: free the Rust
-    // side with the query's memory.
-    let cb = pg_sys::MemoryContextAllocZero(cxt, std::mem::size_of::<pg_sys::MemoryContextCallback>())
-        as *mut pg_sys::MemoryContextCallback;
-    (*cb).func = Some(free_reader);
-    (*cb).arg = st as *mut c_void;
-    pg_sys::MemoryContextRegisterResetCallback(cxt, cb);
+    // If the query errors out, EndCustomScan is not called: the reader goes
+    // with the query's memory.
+    owned::own_in_context(cxt, &mut (*st).reader, reader);
 }
 
 #[pg_guard]
@@ -150,7 +138,7 @@ unsafe extern "C-unwind" fn exec(node: *mut pg_sys::CustomScanState) -> *mut pg_
 
 #[pg_guard]
 unsafe extern "C-unwind" fn end(node: *mut pg_sys::CustomScanState) {
-    free_reader(node as *mut c_void);
+    owned::release(&mut (*(node as *mut DuckExecState)).reader);
 }
 
 #[pg_guard]

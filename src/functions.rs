@@ -43,16 +43,8 @@ fn live_relfilenodes() -> Result<Vec<u32>> {
 }
 
 fn table_names(access: Access) -> Result<Vec<String>> {
-    engine::run(access, |c| {
-        let mut r = c.query("SELECT table_name FROM duckdb_tables() WHERE database_name = 'pgdb' AND schema_name = 'main' ORDER BY table_name")?;
-        let mut names = Vec::new();
-        while let Some(chunk) = r.next_chunk()? {
-            for i in 0..chunk.len() {
-                names.push(String::from_utf8_lossy(chunk.column(0).get_bytes(i)).into_owned());
-            }
-        }
-        Ok(names)
-    })
+    let sql = "SELECT table_name FROM duckdb_tables() WHERE database_name = 'pgdb' AND schema_name = 'main' ORDER BY table_name";
+    Ok(engine::query_text_rows(access, sql)?.into_iter().flatten().collect())
 }
 
 /// Names of the tables in this database's DuckDB file (one per relfilenode

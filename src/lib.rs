@@ -14,6 +14,7 @@ mod exec;
 mod functions;
 mod gucs;
 mod hooks;
+mod owned;
 mod planner;
 mod reader;
 mod types;

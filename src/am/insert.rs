@@ -67,7 +67,6 @@ fn insert_slots(rel: pg_sys::Relation, slots: &[*mut pg_sys::TupleTableSlot]) ->
     let columns = columns_of(rel)?;
     let storage = storage_of(rel);
     let natts = unsafe { (*(*rel).rd_att).natts };
-    let types = types::storage_types(&columns);
     let vector_size = engine::ffi::vector_size();
     for &slot in slots {
         unsafe {
@@ -83,7 +82,7 @@ fn insert_slots(rel: pg_sys::Relation, slots: &[*mut pg_sys::TupleTableSlot]) ->
         };
         engine::with_insert_buffer(
             storage,
-            || (table_of(rel), types.clone()),
+            || (table_of(rel), types::storage_types(&columns)),
             |buf| {
                 if buf.chunks.last().is_none_or(|c| c.len() >= vector_size) {
                     buf.chunks.push(DataChunk::new(&buf.types));

@@ -2,13 +2,12 @@
 //! DuckDB chunk by chunk; each chunk is converted column by column into
 //! Datum arrays, then handed out row by row as virtual tuples.
 
-use std::ffi::c_void;
-
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 
 use super::{columns_for, quoted_table_of};
 use crate::error::{OrReport, Result};
+use crate::owned;
 use crate::reader::RowReader;
 use crate::types;
 
@@ -30,16 +29,6 @@ pub unsafe extern "C-unwind" fn slot_callbacks(_rel: pg_sys::Relation) -> *const
     &pg_sys::TTSOpsVirtual
 }
 
-/// Frees the Rust side of a scan when its memory context goes away
-/// (scan_end, or the executor's memory after an error).
-unsafe extern "C-unwind" fn free_state(arg: *mut c_void) {
-    let desc = arg as *mut DuckScanDesc;
-    if !(*desc).state.is_null() {
-        drop(Box::from_raw((*desc).state));
-        (*desc).state = std::ptr::null_mut();
-    }
-}
-
 #[pg_guard]
 pub unsafe extern "C-unwind" fn scan_begin(
     rel: pg_sys::Relation,
@@ -51,7 +40,7 @@ pub unsafe extern "C-unwind" fn scan_begin(
 ) -> pg_sys::TableScanDesc {
     // The scan owns a memory context holding its descriptor; the per-chunk
     // context is its child. Deleting it (scan_end, or the executor's memory
-    // going away after an error) runs free_state, which drops the Rust side.
+    // going away after an error) drops the Rust side with it.
     let scan_cxt = pg_sys::AllocSetContextCreateExtended(
         pg_sys::CurrentMemoryContext,
         c"duckam scan".as_ptr(),
@@ -66,13 +55,7 @@ pub unsafe extern "C-unwind" fn scan_begin(
     (*desc).base.rs_key = key;
     (*desc).base.rs_flags = flags;
     (*desc).base.rs_parallel = pscan;
-    let state = Box::new(ScanState { rel, reader: RowReader::new(scan_cxt), scan_cxt });
-    (*desc).state = Box::into_raw(state);
-    let cb = pg_sys::MemoryContextAllocZero(scan_cxt, std::mem::size_of::<pg_sys::MemoryContextCallback>())
-        as *mut pg_sys::MemoryContextCallback;
-    (*cb).func = Some(free_state);
-    (*cb).arg = desc as *mut c_void;
-    pg_sys::MemoryContextRegisterResetCallback(scan_cxt, cb);
+    owned::own_in_context(scan_cxt, &mut (*desc).state, ScanState { rel, reader: RowReader::new(scan_cxt), scan_cxt });
     desc as pg_sys::TableScanDesc
 }
 
@@ -80,7 +63,7 @@ pub unsafe extern "C-unwind" fn scan_begin(
 pub unsafe extern "C-unwind" fn scan_end(scan: pg_sys::TableScanDesc) {
     let desc = scan as *mut DuckScanDesc;
     if !(*desc).state.is_null() {
-        // Frees the descriptor too; free_state drops the Rust side.
+        // Frees the descriptor too, and drops the Rust side.
         pg_sys::MemoryContextDelete((*(*desc).state).scan_cxt);
     }
 }

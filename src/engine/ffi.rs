@@ -329,6 +329,10 @@ impl DataChunk {
         unsafe { ffi::duckdb_data_chunk_set_size(self.raw, n as u64) }
     }
 
+    pub fn column_count(&self) -> usize {
+        unsafe { ffi::duckdb_data_chunk_get_column_count(self.raw) as usize }
+    }
+
     pub fn column(&self, i: usize) -> Vector<'_> {
         Vector { raw: unsafe { ffi::duckdb_data_chunk_get_vector(self.raw, i as u64) }, _chunk: std::marker::PhantomData }
     }

@@ -389,6 +389,21 @@ pub fn discard_buffer(storage: u32) {
     with_state(|s| s.buffers.remove(&storage));
 }
 
+/// Runs a query whose columns are all VARCHAR; returns its rows.
+pub fn query_text_rows(access: Access, sql: &str) -> Result<Vec<Vec<String>>> {
+    run(access, |c| {
+        let mut r = c.query(sql)?;
+        let mut rows = Vec::new();
+        while let Some(chunk) = r.next_chunk()? {
+            let width = chunk.column_count();
+            for i in 0..chunk.len() {
+                rows.push((0..width).map(|col| String::from_utf8_lossy(chunk.column(col).get_bytes(i)).into_owned()).collect());
+            }
+        }
+        Ok(rows)
+    })
+}
+
 /// Runs a query returning one BIGINT (e.g. count(*)).
 pub fn query_i64(sql: &str) -> Result<i64> {
     run(Access::Read, |c| {

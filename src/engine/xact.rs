@@ -59,14 +59,7 @@ fn pre_commit() -> Result<()> {
 fn after_commit() {
     let (drops, files) = with_state(|s| (s.ledger.drops_after_commit(), std::mem::take(&mut s.files_to_remove)));
     with_state(|s| {
-        if s.session.as_ref().is_some_and(|x| x.access == Access::Write) {
-            for storage in drops {
-                let sql = format!("DROP TABLE IF EXISTS {}", naming::quote_ident(&naming::table_name(storage)));
-                if let Err(e) = super::conn(s).execute(&sql) {
-                    pgrx::warning!("pg_duckam: could not drop DuckDB table for relfilenode {storage}: {}", e.message);
-                }
-            }
-        }
+        drop_tables(s, drops);
         reset(s);
     });
     for f in files {
@@ -76,6 +69,22 @@ fn after_commit() {
                     pgrx::warning!("pg_duckam: could not remove \"{}\": {e}", path.display());
                 }
             }
+        }
+    }
+}
+
+/// Drops DuckDB tables no relation references any more. Runs where an
+/// error can no longer abort anything (after commit, during subtransaction
+/// abort), so failures are warnings: the table stays as an orphan for
+/// duckam.cleanup_orphans().
+fn drop_tables(s: &State, storages: Vec<u32>) {
+    if !s.session.as_ref().is_some_and(|x| x.access == Access::Write) {
+        return;
+    }
+    for storage in storages {
+        let sql = format!("DROP TABLE IF EXISTS {}", naming::quote_ident(&naming::table_name(storage)));
+        if let Err(e) = super::conn(s).execute(&sql) {
+            pgrx::warning!("pg_duckam: could not drop DuckDB table for relfilenode {storage}: {}", e.message);
         }
     }
 }
@@ -137,14 +146,7 @@ unsafe extern "C-unwind" fn subxact_callback(
                 pgrx::warning!("pg_duckam: {}", e.message);
                 return;
             }
-            if s.session.as_ref().is_some_and(|x| x.access == Access::Write) {
-                for storage in outcome.drop_now {
-                    let sql = format!("DROP TABLE IF EXISTS {}", naming::quote_ident(&naming::table_name(storage)));
-                    if let Err(e) = super::conn(s).execute(&sql) {
-                        pgrx::warning!("pg_duckam: could not drop DuckDB table of a rolled-back subtransaction: {}", e.message);
-                    }
-                }
-            }
+            drop_tables(s, outcome.drop_now);
         }),
         _ => {}
     }
