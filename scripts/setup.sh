@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
 need_pkgs=()
-for p in postgresql-15 postgresql-client-15 postgresql-server-dev-15 libclang-dev clang pkg-config; do
+for p in postgresql-15 postgresql-client-15 postgresql-server-dev-15 libclang-dev clang pkg-config python3-psycopg; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$p")
 done
 if ((${#need_pkgs[@]})); then

@@ -62,6 +62,26 @@ impl Error {
 
 impl From<DuckError> for Error {
     fn from(e: DuckError) -> Error {
+        // Errors the deparser asks DuckDB to raise with PostgreSQL's
+        // wording, and DuckDB errors that are PostgreSQL errors by meaning.
+        let by_message = [
+            ("Division by zero", PgSqlErrorCode::ERRCODE_DIVISION_BY_ZERO),
+            ("division by zero", PgSqlErrorCode::ERRCODE_DIVISION_BY_ZERO),
+            ("value out of range", PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+            ("More than one row returned by a subquery", PgSqlErrorCode::ERRCODE_CARDINALITY_VIOLATION),
+            ("pg_duckam: ", PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED),
+        ];
+        if let Some((_, code)) = by_message.iter().find(|(m, _)| e.message.contains(m)) {
+            let message = e.message.split_once("Error: ").map(|(_, m)| m).unwrap_or(&e.message);
+            let message = message.lines().next().unwrap_or(message).trim_start_matches("pg_duckam: ");
+            return Error::new(*code, format!("duckdb: {message}"));
+        }
+        // Integer overflow: PostgreSQL's own wording.
+        for (duck, pg) in [("INT16", "smallint"), ("INT32", "integer"), ("INT64", "bigint")] {
+            if e.message.contains("Overflow in ") && e.message.contains(&format!(" of {duck} ")) {
+                return Error::new(PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, format!("{pg} out of range"));
+            }
+        }
         let code = match e.kind {
             DuckErrorKind::Interrupted => PgSqlErrorCode::ERRCODE_QUERY_CANCELED,
             DuckErrorKind::OutOfMemory => PgSqlErrorCode::ERRCODE_OUT_OF_MEMORY,

@@ -9,7 +9,10 @@ use pgrx::pg_sys;
 use pgrx::prelude::*;
 use pgrx::PgList;
 
-use crate::error::OrReport;
+use pgrx::PgSqlErrorCode;
+
+use crate::deparse::Deparsed;
+use crate::error::{Error, OrReport, Result};
 use crate::owned;
 use crate::reader::RowReader;
 use crate::types;
@@ -38,9 +41,10 @@ static EXEC_METHODS: Methods<pg_sys::CustomExecMethods> = Methods(pg_sys::Custom
     ExplainCustomScan: Some(explain),
 });
 
-/// Replaces the plan tree of `stmt` with a DuckDB CustomScan producing
-/// `outputs` (the query's non-junk target entries) from `sql`.
-pub unsafe fn install(stmt: *mut pg_sys::PlannedStmt, sql: &str, outputs: &[*mut pg_sys::TargetEntry], cursor_options: i32) {
+/// Replaces the plan tree of `stmt` with a DuckDB CustomScan that runs
+/// the deparsed SQL; its scan tuple is DuckDB's result, its target list
+/// the statement's outputs over that tuple.
+pub unsafe fn install(stmt: *mut pg_sys::PlannedStmt, d: &Deparsed, cursor_options: i32) {
     let old = (*stmt).planTree;
     let cscan = pg_sys::palloc0(std::mem::size_of::<pg_sys::CustomScan>()) as *mut pg_sys::CustomScan;
     (*cscan).scan.plan.type_ = pg_sys::NodeTag::T_CustomScan;
@@ -50,26 +54,22 @@ pub unsafe fn install(stmt: *mut pg_sys::PlannedStmt, sql: &str, outputs: &[*mut
     (*cscan).scan.plan.plan_width = (*old).plan_width;
     (*cscan).scan.scanrelid = 0;
     let mut scan_tlist = PgList::<pg_sys::TargetEntry>::new();
+    for (i, &e) in d.scan.iter().enumerate() {
+        scan_tlist.push(pg_sys::makeTargetEntry(e, (i + 1) as i16, std::ptr::null_mut(), false));
+    }
     let mut tlist = PgList::<pg_sys::TargetEntry>::new();
-    for (i, &tle) in outputs.iter().enumerate() {
-        let resno = (i + 1) as i16;
-        let expr = (*tle).expr as *mut pg_sys::Node;
-        scan_tlist.push(pg_sys::makeTargetEntry((*tle).expr, resno, (*tle).resname, false));
-        let var = pg_sys::makeVar(
-            pg_sys::INDEX_VAR,
-            resno,
-            pg_sys::exprType(expr),
-            pg_sys::exprTypmod(expr),
-            pg_sys::exprCollation(expr),
-            0,
-        );
-        tlist.push(pg_sys::makeTargetEntry(var as *mut pg_sys::Expr, resno, (*tle).resname, false));
+    for &t in &d.targets {
+        tlist.push(t);
     }
     (*cscan).custom_scan_tlist = scan_tlist.into_pg();
     (*cscan).scan.plan.targetlist = tlist.into_pg();
-    let csql = std::ffi::CString::new(sql).expect("SQL has no NUL");
+    let csql = std::ffi::CString::new(d.sql.as_str()).expect("SQL has no NUL");
     let mut private = PgList::<pg_sys::Node>::new();
     private.push(pg_sys::makeString(pg_sys::pstrdup(csql.as_ptr())) as *mut pg_sys::Node);
+    for &(id, typid) in &d.params {
+        private.push(pg_sys::makeInteger(id) as *mut pg_sys::Node);
+        private.push(pg_sys::makeInteger(u32::from(typid) as i32) as *mut pg_sys::Node);
+    }
     (*cscan).custom_private = private.into_pg();
     (*cscan).methods = &SCAN_METHODS.0;
     let mut top = cscan as *mut pg_sys::Plan;
@@ -85,6 +85,8 @@ struct DuckExecState {
     css: pg_sys::CustomScanState,
     reader: *mut RowReader,
     sql: *const std::ffi::c_char,
+    /// custom_private: the SQL, then (param id, param type) pairs.
+    private: *mut pg_sys::List,
 }
 
 unsafe fn sql_of(cscan: *mut pg_sys::CustomScan) -> *const std::ffi::c_char {
@@ -93,12 +95,46 @@ unsafe fn sql_of(cscan: *mut pg_sys::CustomScan) -> *const std::ffi::c_char {
     (*s).sval
 }
 
+/// The statement's parameter values as DuckDB-readable text (None: NULL).
+unsafe fn parameter_values(private: *mut pg_sys::List, params: pg_sys::ParamListInfo) -> Result<Vec<Option<String>>> {
+    let list = PgList::<pg_sys::Node>::from_pg(private);
+    let int = |i: usize| (*(list.get_ptr(i).expect("param info") as *mut pg_sys::Integer)).ival;
+    let mut values = Vec::new();
+    for k in 0..(list.len() - 1) / 2 {
+        let (id, typid) = (int(1 + 2 * k), pg_sys::Oid::from(int(2 + 2 * k) as u32));
+        if params.is_null() || id < 1 || id > (*params).numParams {
+            return Err(Error::new(PgSqlErrorCode::ERRCODE_UNDEFINED_PARAMETER, format!("there is no parameter ${id}")));
+        }
+        let mut workspace: pg_sys::ParamExternData = std::mem::zeroed();
+        let prm = match (*params).paramFetch {
+            Some(fetch) => fetch(params, id, false, &mut workspace),
+            None => (*params).params.as_mut_ptr().add(id as usize - 1),
+        };
+        if (*prm).ptype != typid {
+            return Err(Error::new(
+                PgSqlErrorCode::ERRCODE_DATATYPE_MISMATCH,
+                format!("parameter ${id} has type {} but the plan expects {}", crate::deparse::type_name((*prm).ptype), crate::deparse::type_name(typid)),
+            ));
+        }
+        if (*prm).isnull {
+            values.push(None);
+            continue;
+        }
+        let (text, _) = crate::deparse::literal_text(typid, (*prm).value).map_err(|why| {
+            Error::unsupported(format!("parameter ${id} cannot be sent to DuckDB: {why}"))
+        })?;
+        values.push(Some(text));
+    }
+    Ok(values)
+}
+
 #[pg_guard]
 unsafe extern "C-unwind" fn create_state(cscan: *mut pg_sys::CustomScan) -> *mut pg_sys::Node {
     let st = pg_sys::palloc0(std::mem::size_of::<DuckExecState>()) as *mut DuckExecState;
     (*st).css.ss.ps.type_ = pg_sys::NodeTag::T_CustomScanState;
     (*st).css.methods = &EXEC_METHODS.0;
     (*st).sql = sql_of(cscan);
+    (*st).private = (*cscan).custom_private;
     st as *mut pg_sys::Node
 }
 
@@ -112,7 +148,9 @@ unsafe extern "C-unwind" fn begin(node: *mut pg_sys::CustomScanState, estate: *m
     let columns = Rc::new(types::descriptor_columns(desc).or_report());
     let cxt = (*estate).es_query_cxt;
     let mut reader = RowReader::new(cxt);
+    let params = parameter_values((*st).private, (*estate).es_param_list_info).or_report();
     reader.configure(CStr::from_ptr((*st).sql).to_string_lossy().into_owned(), columns, (*desc).natts as usize);
+    reader.set_params(params);
     // If the query errors out, EndCustomScan is not called: the reader goes
     // with the query's memory.
     owned::own_in_context(cxt, &mut (*st).reader, reader);

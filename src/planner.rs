@@ -37,12 +37,9 @@ unsafe extern "C-unwind" fn planner(
     // COPY) or are refused by it (UPDATE/DELETE until pushdown exists).
     let is_select = (*parse).commandType == pg_sys::CmdType::CMD_SELECT;
     let attempt = if mode != Execution::Off && is_select && deparse::touches_duckdb(parse) {
-        // Deparse and copy the outputs now: planning scribbles on the Query.
-        Some(deparse::deparse(parse).map(|d| {
-            let outputs: Vec<*mut pg_sys::TargetEntry> =
-                d.outputs.iter().map(|o| pg_sys::copyObjectImpl(o.tle as *const _) as *mut pg_sys::TargetEntry).collect();
-            (d.sql, outputs)
-        }))
+        // Deparse now: planning scribbles on the Query. The result holds
+        // its own copies of the expressions it needs.
+        Some(deparse::deparse(parse))
     } else {
         None
     };
@@ -52,8 +49,8 @@ unsafe extern "C-unwind" fn planner(
     };
     match attempt {
         None => stmt,
-        Some(Ok((sql, outputs))) => {
-            exec::install(stmt, &sql, &outputs, cursor_options);
+        Some(Ok(deparsed)) => {
+            exec::install(stmt, &deparsed, cursor_options);
             stmt
         }
         Some(Err(construct)) => {

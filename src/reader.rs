@@ -13,6 +13,8 @@ use crate::types::{self, Column};
 
 pub struct RowReader {
     sql: String,
+    /// Values of the statement's `$n` parameters, as text (None: NULL).
+    params: Vec<Option<String>>,
     columns: Rc<Vec<Column>>,
     natts: usize,
     stream: Option<StreamId>,
@@ -51,6 +53,7 @@ impl RowReader {
         };
         RowReader {
             sql: String::new(),
+            params: Vec::new(),
             columns: Rc::new(Vec::new()),
             natts: 0,
             stream: None,
@@ -77,6 +80,10 @@ impl RowReader {
         self.nulls = vec![Vec::new(); natts];
     }
 
+    pub fn set_params(&mut self, params: Vec<Option<String>>) {
+        self.params = params;
+    }
+
     /// Starts over (rescan).
     pub fn restart(&mut self) {
         if let Some(id) = self.stream.take() {
@@ -92,7 +99,7 @@ impl RowReader {
         let id = match self.stream {
             Some(id) => id,
             None => {
-                let id = engine::open_stream(&self.sql)?;
+                let id = engine::open_stream(&self.sql, &self.params)?;
                 self.stream = Some(id);
                 id
             }

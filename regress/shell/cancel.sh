@@ -14,8 +14,17 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 echo "$out" | grep -q "canceling statement due to statement timeout" || fail "VACUUM FULL not stopped: $out"
 echo "ok: statement_timeout stopped a DuckDB-side copy after ${ms} ms"
 [ "$ms" -lt 5000 ] || fail "took ${ms} ms to stop"
-# pg_cancel_backend during a long scan of a duckdb table
-( "$PGBIN/psql" -X -qAt -d $db -c "SELECT count(*) FROM big a, big b WHERE a.a = b.a + 0.5" > "$DUCKAM_WORK/cancel.out" 2>&1 || true ) &
+# statement_timeout inside a query DuckDB executes (an inequality self-join)
+t0=$(date +%s%N)
+out=$("$PGBIN/psql" -X -qAt -d $db -c "SET statement_timeout = '300ms'" -c "SELECT count(*) FROM big a, big b WHERE a.a < b.a" 2>&1 || true)
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+echo "$out" | grep -q "canceling statement due to statement timeout" || fail "DuckDB query not stopped: $out"
+echo "ok: statement_timeout stopped a query running in DuckDB after ${ms} ms"
+[ "$ms" -lt 5000 ] || fail "took ${ms} ms to stop"
+expect "session usable after a stopped DuckDB query" \
+  "$("$PGBIN/psql" -X -qAt -d $db -c "SET statement_timeout = '300ms'" -c "SELECT count(*) FROM big a, big b WHERE a.a < b.a" -c "SELECT count(*) FROM big" 2>/dev/null || true)" "4000000"
+# pg_cancel_backend during a long scan through the access method
+( "$PGBIN/psql" -X -qAt -d $db -c "SET duckam.execution = off" -c "SELECT count(*) FROM big a, big b WHERE a.a = b.a + 0.5" > "$DUCKAM_WORK/cancel.out" 2>&1 || true ) &
 bg=$!
 pid=$(active_pid $db "SELECT count(*) FROM big a")
 sleep 1

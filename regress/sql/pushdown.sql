@@ -13,12 +13,12 @@ CREATE TABLE h_region AS SELECT * FROM d_region;
 
 -- pushed(q): does q run as a DuckDB scan?  same(q): do the duckdb tables and
 -- the heap copies (d_ -> h_) give the same multiset of rows?
-CREATE FUNCTION pushed(q text) RETURNS bool LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION pushed(q text) RETURNS bool LANGUAGE plpgsql AS $$
 DECLARE plan json; BEGIN
   EXECUTE 'EXPLAIN (FORMAT JSON) ' || q INTO plan;
   RETURN plan::text LIKE '%DuckDBScan%';
 END $$;
-CREATE FUNCTION same(q text) RETURNS text LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION same(q text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE a bigint; b bigint; n bigint; BEGIN
   DROP TABLE IF EXISTS pd_duck, pd_heap;
   EXECUTE 'CREATE TEMP TABLE pd_duck AS ' || q;
@@ -61,18 +61,18 @@ SELECT pg_typeof(count(*)), pg_typeof(sum(qty)), pg_typeof(sum(id)), pg_typeof(m
 
 -- what DuckDB can't express falls back (message level configurable) ...
 SET duckam.fallback_message_level = notice;
-SELECT sum(big) FROM d_sales WHERE id < 10;
+SELECT count(*) FROM d_sales GROUP BY upper(region) ORDER BY 1;
 SELECT count(*) FROM d_sales s JOIN h_region r ON s.region = r.name;
 SELECT region FROM d_sales WHERE region < 'o' GROUP BY region ORDER BY region;
 RESET duckam.fallback_message_level;
 -- ... or, under force, is an error naming the construct
 SET duckam.execution = force;
-SELECT avg(qty) FROM d_sales;
+SELECT upper(region), count(*) FROM d_sales GROUP BY 1;
 SELECT count(*) FROM d_sales;
 RESET duckam.execution;
 
 -- EXPLAIN shows the DuckDB SQL
-CREATE FUNCTION explain_text(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION explain_text(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE l text; BEGIN
   FOR l IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP RETURN NEXT regexp_replace(l, 'r_[0-9]+', 'r_N', 'g'); END LOOP;
 END $$;

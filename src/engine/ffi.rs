@@ -163,8 +163,9 @@ impl Connection {
         }
     }
 
-    /// Starts a query whose result is produced chunk by chunk as it is fetched.
-    pub fn stream(&self, sql: &str) -> DuckResult<QueryResult> {
+    /// Starts a query whose result is produced chunk by chunk as it is
+    /// fetched. `params` bind `$1`, `$2`, … as VARCHAR (None: NULL).
+    pub fn stream(&self, sql: &str, params: &[Option<String>]) -> DuckResult<QueryResult> {
         let csql = cstring(sql)?;
         unsafe {
             let mut stmt: ffi::duckdb_prepared_statement = ptr::null_mut();
@@ -172,6 +173,24 @@ impl Connection {
                 let msg = message_from(ffi::duckdb_prepare_error(stmt), "could not prepare the query");
                 ffi::duckdb_destroy_prepare(&mut stmt);
                 return Err(DuckError::other(msg));
+            }
+            for (i, value) in params.iter().enumerate() {
+                let index = (i + 1) as ffi::idx_t;
+                let state = match value {
+                    None => ffi::duckdb_bind_null(stmt, index),
+                    Some(text) => match cstring(text) {
+                        Ok(c) => ffi::duckdb_bind_varchar(stmt, index, c.as_ptr()),
+                        Err(e) => {
+                            ffi::duckdb_destroy_prepare(&mut stmt);
+                            return Err(e);
+                        }
+                    },
+                };
+                if state != ffi::duckdb_state_DuckDBSuccess {
+                    let msg = message_from(ffi::duckdb_prepare_error(stmt), "could not bind a parameter");
+                    ffi::duckdb_destroy_prepare(&mut stmt);
+                    return Err(DuckError::other(msg));
+                }
             }
             let mut pending: ffi::duckdb_pending_result = ptr::null_mut();
             let outcome = if ffi::duckdb_pending_prepared_streaming(stmt, &mut pending) != ffi::duckdb_state_DuckDBSuccess {

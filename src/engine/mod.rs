@@ -89,6 +89,10 @@ struct State {
     doomed: Option<String>,
     /// Database files to delete after commit (DROP DATABASE).
     files_to_remove: Vec<PathBuf>,
+    /// A DuckDB statement failed: DuckDB has aborted its transaction.
+    failed: bool,
+    /// The DuckDB transaction has written (appends, DDL, DML).
+    dirty: bool,
 }
 
 thread_local! {
@@ -125,6 +129,21 @@ fn instance_settings() -> Vec<(&'static str, String)> {
     ]
 }
 
+/// Float arithmetic with PostgreSQL's errors: DuckDB returns ±inf or 0
+/// where PostgreSQL's float8 operators raise "value out of range" or
+/// "division by zero". The deparser spells float + - * / with these.
+const PG_SEMANTICS_MACROS: &str = "
+CREATE TEMP MACRO pg_float_checked(r, a, b, zero_ok) AS (CASE
+    WHEN isinf(r) AND NOT isinf(a) AND NOT isinf(b) THEN error('value out of range: overflow')
+    WHEN r = 0 AND NOT zero_ok THEN error('value out of range: underflow')
+    ELSE r END);
+CREATE TEMP MACRO pg_fadd(a, b) AS pg_float_checked(a + b, a, b, true);
+CREATE TEMP MACRO pg_fsub(a, b) AS pg_float_checked(a - b, a, b, true);
+CREATE TEMP MACRO pg_fmul(a, b) AS pg_float_checked(a * b, a, b, a = 0 OR b = 0);
+CREATE TEMP MACRO pg_fdiv(a, b) AS (CASE WHEN b = 0 AND NOT isnan(a) THEN error('division by zero')
+    ELSE pg_float_checked(a / b, a, b, a = 0 OR isinf(b)) END);
+";
+
 /// Creates the instance, then locks it down (ARCHITECTURE §9): only the
 /// pg_duckam directory and the temp directory are reachable, external access
 /// is off and the configuration can no longer change.
@@ -138,6 +157,7 @@ fn create_instance(settings: Vec<(&'static str, String)>) -> Result<Instance> {
         dir(temp_directory())
     ))?;
     conn.execute("SET enable_external_access = false")?;
+    conn.execute(PG_SEMANTICS_MACROS)?;
     conn.execute("SET lock_configuration = true")?;
     Ok(Instance { settings, conn, _db: db })
 }
@@ -153,6 +173,8 @@ fn conn(s: &State) -> &Connection {
 fn detach(s: &mut State) {
     s.active = None;
     s.streams.clear();
+    s.failed = false;
+    s.dirty = false;
     if s.session.take().is_none() {
         return;
     }
@@ -232,13 +254,36 @@ pub fn begin(access: Access) -> Result<()> {
     .inspect_err(|_| with_state(detach))
 }
 
+/// After a subtransaction rolled back: if a DuckDB statement failed in it,
+/// DuckDB has aborted its whole transaction. Without writes it is simply
+/// restarted (the lock held since it began means nothing changed in
+/// between); with writes the PostgreSQL transaction is doomed.
+fn recover_after_subabort(s: &mut State) {
+    if !s.failed {
+        return;
+    }
+    if let Some(id) = s.active.take() {
+        if let Some(stream) = s.streams.get_mut(&id) {
+            stream.result = None;
+        }
+    }
+    s.failed = false;
+    let restarted = !s.dirty
+        && s.instance.as_ref().is_some_and(|i| i.conn.execute("ROLLBACK").and_then(|_| i.conn.execute("BEGIN TRANSACTION")).is_ok());
+    if !restarted && s.doomed.is_none() {
+        s.doomed = Some("A DuckDB statement failed inside the rolled-back subtransaction, which aborts DuckDB's transaction, and this transaction had already written to duckdb tables.".into());
+    }
+}
+
 /// Drains the stream that owns the connection into memory, so the
 /// connection can run something else.
 fn release_connection(s: &mut State) -> Result<()> {
     if let Some(id) = s.active.take() {
         if let Some(stream) = s.streams.get_mut(&id) {
             if let Some(mut result) = stream.result.take() {
-                while let Some(chunk) = interrupt::guarded(s.instance.as_ref().map(|x| &x.conn), || result.next_chunk())? {
+                while let Some(chunk) =
+                    interrupt::guarded(s.instance.as_ref().map(|x| &x.conn), || result.next_chunk()).inspect_err(|_| s.failed = true)?
+                {
                     stream.spilled.push_back(chunk);
                 }
             }
@@ -255,7 +300,10 @@ pub fn run<R>(access: Access, f: impl FnOnce(&Connection) -> ffi::DuckResult<R>)
     with_state(|s| {
         release_connection(s)?;
         let conn = conn(s);
-        Ok(interrupt::guarded(Some(conn), || f(conn))?)
+        let r = interrupt::guarded(Some(conn), || f(conn));
+        s.failed |= r.is_err();
+        s.dirty |= access == Access::Write;
+        Ok(r?)
     })
 }
 
@@ -286,13 +334,13 @@ pub fn current_subxact() -> u32 {
 }
 
 /// Starts streaming a query; returns its id for `next_chunk` / `close_stream`.
-pub fn open_stream(sql: &str) -> Result<StreamId> {
+pub fn open_stream(sql: &str, params: &[Option<String>]) -> Result<StreamId> {
     begin(Access::Read)?;
     flush_all()?;
     with_state(|s| {
         release_connection(s)?;
         let conn = conn(s);
-        let result = interrupt::guarded(Some(conn), || conn.stream(sql))?;
+        let result = interrupt::guarded(Some(conn), || conn.stream(sql, params)).inspect_err(|_| s.failed = true)?;
         let id = s.next_stream;
         s.next_stream += 1;
         s.streams.insert(id, Stream { result: Some(result), spilled: VecDeque::new() });
@@ -304,13 +352,15 @@ pub fn open_stream(sql: &str) -> Result<StreamId> {
 /// Next chunk of a stream; `None` at its end.
 pub fn next_chunk(id: StreamId) -> Result<Option<DataChunk>> {
     with_state(|s| {
-        let State { streams, instance, .. } = s;
+        let State { streams, instance, failed, .. } = s;
         let stream = streams.get_mut(&id).ok_or_else(|| Error::internal("unknown DuckDB stream"))?;
         if let Some(chunk) = stream.spilled.pop_front() {
             return Ok(Some(chunk));
         }
         match stream.result.as_mut() {
-            Some(result) => Ok(interrupt::guarded(instance.as_ref().map(|x| &x.conn), || result.next_chunk())?),
+            Some(result) => {
+                Ok(interrupt::guarded(instance.as_ref().map(|x| &x.conn), || result.next_chunk()).inspect_err(|_| *failed = true)?)
+            }
             None => Ok(None),
         }
     })
@@ -368,8 +418,10 @@ fn flush_one(storage: u32) -> Result<()> {
     }
     with_state(|s| {
         release_connection(s)?;
-        let conn = conn(s);
-        interrupt::guarded(Some(conn), || conn.append_chunks(&buf.table, &buf.chunks))?;
+        s.dirty = true;
+        let r = interrupt::guarded(Some(conn(s)), || conn(s).append_chunks(&buf.table, &buf.chunks));
+        s.failed |= r.is_err();
+        r?;
         s.ledger.wrote(buf.owner, storage);
         Ok(())
     })

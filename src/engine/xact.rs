@@ -142,6 +142,7 @@ unsafe extern "C-unwind" fn subxact_callback(
                     outcome.lost_writes.len()
                 ));
             }
+            super::recover_after_subabort(s);
             if let Err(e) = super::release_connection(s) {
                 pgrx::warning!("pg_duckam: {}", e.message);
                 return;

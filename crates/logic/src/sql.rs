@@ -29,6 +29,15 @@ pub enum Expr {
     Call { name: String, args: Vec<Expr> },
     Case { whens: Vec<(Expr, Expr)>, otherwise: Option<Box<Expr>> },
     InList { arg: Box<Expr>, list: Vec<Expr>, negated: bool },
+    /// A subquery used as an expression: `(prefix (sql))`, prefix being
+    /// `EXISTS` or empty (a scalar subquery).
+    Subquery { prefix: String, sql: String },
+    /// `(left op ANY|ALL (sql))`.
+    Quantified { left: Box<Expr>, op: String, all: bool, sql: String },
+    /// An aggregate call: `name(DISTINCT args ORDER BY …) FILTER (WHERE …)`.
+    Aggregate { name: String, distinct: bool, args: Vec<Expr>, order_by: Vec<OrderItem>, filter: Option<Box<Expr>> },
+    /// A window function call: `call OVER (PARTITION BY … ORDER BY … frame)`.
+    Window { call: Box<Expr>, partition: Vec<Expr>, order_by: Vec<OrderItem>, frame: Option<String> },
 }
 
 impl Expr {
@@ -81,8 +90,50 @@ impl Expr {
                 if *negated { "NOT " } else { "" },
                 list.iter().map(Expr::render).collect::<Vec<_>>().join(", ")
             ),
+            Expr::Subquery { prefix, sql } => {
+                if prefix.is_empty() {
+                    format!("({sql})")
+                } else {
+                    format!("({prefix} ({sql}))")
+                }
+            }
+            Expr::Quantified { left, op, all, sql } => {
+                format!("({} {op} {} ({sql}))", left.render(), if *all { "ALL" } else { "ANY" })
+            }
+            Expr::Aggregate { name, distinct, args, order_by, filter } => {
+                let mut s = format!("{name}({}{}", if *distinct { "DISTINCT " } else { "" }, list(args));
+                if !order_by.is_empty() {
+                    s.push_str(&format!(" ORDER BY {}", order_list(order_by)));
+                }
+                s.push(')');
+                if let Some(f) = filter {
+                    s.push_str(&format!(" FILTER (WHERE {})", f.render()));
+                }
+                s
+            }
+            Expr::Window { call, partition, order_by, frame } => {
+                let mut spec = Vec::new();
+                if !partition.is_empty() {
+                    spec.push(format!("PARTITION BY {}", list(partition)));
+                }
+                if !order_by.is_empty() {
+                    spec.push(format!("ORDER BY {}", order_list(order_by)));
+                }
+                if let Some(f) = frame {
+                    spec.push(f.clone());
+                }
+                format!("({} OVER ({}))", call.render(), spec.join(" "))
+            }
         }
     }
+}
+
+fn list(exprs: &[Expr]) -> String {
+    exprs.iter().map(Expr::render).collect::<Vec<_>>().join(", ")
+}
+
+fn order_list(items: &[OrderItem]) -> String {
+    items.iter().map(OrderItem::render).collect::<Vec<_>>().join(", ")
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -108,7 +159,8 @@ impl OrderItem {
 #[derive(Debug, Clone, PartialEq)]
 pub enum From {
     Table { name: String, alias: String },
-    Subquery { query: Box<Select>, alias: String },
+    /// A rendered query (a SELECT or a set operation) in FROM.
+    Subquery { sql: String, alias: String },
     Join { kind: JoinKind, left: Box<From>, right: Box<From>, on: Expr },
 }
 
@@ -124,7 +176,7 @@ impl From {
     pub fn render(&self) -> String {
         match self {
             From::Table { name, alias } => format!("{} AS {}", quote_ident(name), quote_ident(alias)),
-            From::Subquery { query, alias } => format!("({}) AS {}", query.render(), quote_ident(alias)),
+            From::Subquery { sql, alias } => format!("({sql}) AS {}", quote_ident(alias)),
             From::Join { kind, left, right, on } => {
                 let k = match kind {
                     JoinKind::Inner => "INNER",
@@ -138,14 +190,85 @@ impl From {
     }
 }
 
+/// GROUP BY GROUPING SETS / ROLLUP / CUBE, nested as written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GroupingSet {
+    Simple(Vec<Expr>),
+    Rollup(Vec<GroupingSet>),
+    Cube(Vec<GroupingSet>),
+    Sets(Vec<GroupingSet>),
+}
+
+impl GroupingSet {
+    pub fn render(&self) -> String {
+        let nested = |sets: &[GroupingSet]| sets.iter().map(GroupingSet::render).collect::<Vec<_>>().join(", ");
+        match self {
+            GroupingSet::Simple(exprs) => format!("({})", list(exprs)),
+            GroupingSet::Rollup(sets) => format!("ROLLUP ({})", nested(sets)),
+            GroupingSet::Cube(sets) => format!("CUBE ({})", nested(sets)),
+            GroupingSet::Sets(sets) => format!("GROUPING SETS ({})", nested(sets)),
+        }
+    }
+}
+
+/// A common table expression: `name AS [NOT] MATERIALIZED (sql)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cte {
+    pub name: String,
+    pub sql: String,
+    pub materialized: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetOp {
+    Union,
+    Intersect,
+    Except,
+}
+
+/// `(left) UNION [ALL] (right)`: each side a rendered query.
+pub fn set_operation(op: SetOp, all: bool, left: &str, right: &str) -> String {
+    let word = match op {
+        SetOp::Union => "UNION",
+        SetOp::Intersect => "INTERSECT",
+        SetOp::Except => "EXCEPT",
+    };
+    format!("({left}) {word}{} ({right})", if all { " ALL" } else { "" })
+}
+
+/// The WITH clause for `ctes` (empty when there are none).
+pub fn with_clause(ctes: &[Cte], recursive: bool) -> String {
+    if ctes.is_empty() {
+        return String::new();
+    }
+    let items: Vec<String> = ctes
+        .iter()
+        .map(|c| {
+            let m = match c.materialized {
+                Some(true) => "MATERIALIZED ",
+                Some(false) => "NOT MATERIALIZED ",
+                None => "",
+            };
+            format!("{} AS {m}({})", quote_ident(&c.name), c.sql)
+        })
+        .collect();
+    format!("WITH {}{} ", if recursive { "RECURSIVE " } else { "" }, items.join(", "))
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Select {
+    pub with: Vec<Cte>,
+    pub recursive: bool,
     pub distinct: bool,
+    /// DISTINCT ON (…): first row of each group in ORDER BY order.
+    pub distinct_on: Vec<Expr>,
     /// Output expressions with their column aliases.
     pub targets: Vec<(Expr, String)>,
     pub from: Vec<From>,
     pub filter: Option<Expr>,
     pub group_by: Vec<Expr>,
+    /// Replaces `group_by` when the query has grouping sets.
+    pub grouping_sets: Vec<GroupingSet>,
     pub having: Option<Expr>,
     pub order_by: Vec<OrderItem>,
     pub limit: Option<Expr>,
@@ -154,8 +277,11 @@ pub struct Select {
 
 impl Select {
     pub fn render(&self) -> String {
-        let mut s = String::from("SELECT ");
-        if self.distinct {
+        let mut s = with_clause(&self.with, self.recursive);
+        s.push_str("SELECT ");
+        if !self.distinct_on.is_empty() {
+            s.push_str(&format!("DISTINCT ON ({}) ", list(&self.distinct_on)));
+        } else if self.distinct {
             s.push_str("DISTINCT ");
         }
         if self.targets.is_empty() {
@@ -172,16 +298,19 @@ impl Select {
         if let Some(w) = &self.filter {
             s.push_str(&format!(" WHERE {}", w.render()));
         }
-        if !self.group_by.is_empty() {
+        if !self.grouping_sets.is_empty() {
             s.push_str(" GROUP BY ");
-            s.push_str(&self.group_by.iter().map(Expr::render).collect::<Vec<_>>().join(", "));
+            s.push_str(&self.grouping_sets.iter().map(GroupingSet::render).collect::<Vec<_>>().join(", "));
+        } else if !self.group_by.is_empty() {
+            s.push_str(" GROUP BY ");
+            s.push_str(&list(&self.group_by));
         }
         if let Some(h) = &self.having {
             s.push_str(&format!(" HAVING {}", h.render()));
         }
         if !self.order_by.is_empty() {
             s.push_str(" ORDER BY ");
-            s.push_str(&self.order_by.iter().map(OrderItem::render).collect::<Vec<_>>().join(", "));
+            s.push_str(&order_list(&self.order_by));
         }
         if let Some(l) = &self.limit {
             s.push_str(&format!(" LIMIT {}", l.render()));
@@ -250,5 +379,57 @@ mod tests {
         };
         assert_eq!(c.render(), "(CASE WHEN ($1 NOT IN (NULL)) THEN TRUE ELSE (NOT FALSE) END)");
         assert_eq!(Expr::Logical { and: false, args: vec![] }.render(), "FALSE");
+    }
+
+    #[test]
+    fn ctes_set_operations_windows_and_grouping_sets() {
+        let leaf = Select {
+            targets: vec![(Expr::column("t1", "c1"), "o1".into())],
+            from: vec![From::Table { name: "r_1".into(), alias: "t1".into() }],
+            ..Default::default()
+        }
+        .render();
+        let u = set_operation(SetOp::Union, true, &leaf, &leaf);
+        let q = Select {
+            with: vec![Cte { name: "w1".into(), sql: u.clone(), materialized: Some(true) }],
+            recursive: true,
+            distinct_on: vec![Expr::column("s", "o1")],
+            targets: vec![(
+                Expr::Window {
+                    call: Box::new(Expr::Call { name: "row_number".into(), args: vec![] }),
+                    partition: vec![Expr::column("s", "o1")],
+                    order_by: vec![],
+                    frame: Some("ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW".into()),
+                },
+                "o1".into(),
+            )],
+            from: vec![From::Subquery { sql: "SELECT 1".into(), alias: "s".into() }],
+            grouping_sets: vec![GroupingSet::Rollup(vec![
+                GroupingSet::Simple(vec![Expr::column("s", "o1")]),
+                GroupingSet::Simple(vec![]),
+            ])],
+            ..Default::default()
+        };
+        assert_eq!(
+            q.render(),
+            format!(
+                "WITH RECURSIVE \"w1\" AS MATERIALIZED (({leaf}) UNION ALL ({leaf})) SELECT DISTINCT ON (\"s\".\"o1\") \
+                 (row_number() OVER (PARTITION BY \"s\".\"o1\" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) AS \"o1\" \
+                 FROM (SELECT 1) AS \"s\" GROUP BY ROLLUP ((\"s\".\"o1\"), ())"
+            )
+        );
+        let a = Expr::Aggregate {
+            name: "string_agg".into(),
+            distinct: true,
+            args: vec![Expr::column("t", "c1"), Expr::Literal { text: ",".into(), ty: "VARCHAR".into() }],
+            order_by: vec![OrderItem { expr: Expr::column("t", "c1"), descending: false, nulls_first: false }],
+            filter: Some(Box::new(Expr::Bool(true))),
+        };
+        assert_eq!(
+            a.render(),
+            "string_agg(DISTINCT \"t\".\"c1\", CAST(',' AS VARCHAR) ORDER BY \"t\".\"c1\" ASC NULLS LAST) FILTER (WHERE TRUE)"
+        );
+        let x = Expr::Quantified { left: Box::new(Expr::Param(1)), op: "=".into(), all: false, sql: "SELECT 1".into() };
+        assert_eq!(x.render(), "($1 = ANY (SELECT 1))");
     }
 }

@@ -1,0 +1,67 @@
+-- Privileges, row-level security and security_barrier views with queries
+-- that run in DuckDB, as a non-superuser.
+CREATE TABLE d_acct (id int, owner text, balance numeric(12,2), secret text) USING duckdb;
+INSERT INTO d_acct VALUES (1, 'alice', 100.50, 's1'), (2, 'bob', 20.00, 's2'), (3, 'alice', -5.25, 's3'), (4, 'carol', 0, 's4');
+CREATE ROLE duckam_reader NOLOGIN;
+CREATE ROLE duckam_other NOLOGIN;
+GRANT SELECT (id, owner, balance) ON d_acct TO duckam_reader;
+CREATE OR REPLACE FUNCTION pushed(q text) RETURNS bool LANGUAGE plpgsql AS $$
+DECLARE plan json; BEGIN
+  EXECUTE 'EXPLAIN (FORMAT JSON) ' || q INTO plan;
+  RETURN plan::text LIKE '%DuckDBScan%';
+END $$;
+
+SET ROLE duckam_reader;
+SELECT pushed('SELECT owner, sum(balance) FROM d_acct GROUP BY owner');
+SELECT owner, sum(balance) FROM d_acct GROUP BY owner ORDER BY 2;
+SELECT secret FROM d_acct;                       -- column not granted
+SELECT count(*) FROM d_acct WHERE secret = 'x';  -- not even in WHERE
+SELECT (SELECT max(secret) FROM d_acct) IS NULL; -- nor in a subquery
+RESET ROLE;
+SET ROLE duckam_other;
+SELECT count(*) FROM d_acct;                     -- no privilege at all
+RESET ROLE;
+
+-- row-level security: policies are applied inside DuckDB
+ALTER TABLE d_acct ENABLE ROW LEVEL SECURITY;
+ALTER ROLE duckam_reader RENAME TO alice;
+CREATE POLICY own_rows ON d_acct FOR SELECT TO alice USING (owner IN ('alice', 'carol'));
+CREATE POLICY by_name ON d_acct FOR SELECT TO duckam_other USING (owner = current_user);
+SET ROLE alice;
+SET duckam.fallback_message_level = notice;
+SELECT id, balance FROM d_acct ORDER BY id;
+SELECT count(*), sum(balance) FROM d_acct;
+-- a user condition that could leak hidden rows through errors is not
+-- reordered by DuckDB: PostgreSQL runs such queries
+SELECT count(*) FROM d_acct WHERE 100 / (balance::int - 20) <> 0;
+SELECT pushed('SELECT count(*) FROM d_acct WHERE id > 1');
+SELECT count(*) FROM d_acct WHERE id > 1;
+RESET ROLE;
+-- policies PostgreSQL must evaluate (current_user) keep the query there
+GRANT SELECT ON d_acct TO duckam_other;
+SET ROLE duckam_other;
+SELECT count(*) FROM d_acct;
+RESET ROLE;
+REVOKE SELECT ON d_acct FROM duckam_other;
+RESET duckam.fallback_message_level;
+ALTER ROLE alice RENAME TO duckam_reader;
+
+-- security_barrier views
+ALTER TABLE d_acct DISABLE ROW LEVEL SECURITY;
+CREATE VIEW v_positive WITH (security_barrier) AS SELECT id, owner, balance FROM d_acct WHERE balance > 0;
+GRANT SELECT ON v_positive TO duckam_other;
+SET ROLE duckam_other;
+SELECT pushed('SELECT owner, count(*) FROM v_positive GROUP BY owner');
+SELECT owner, count(*) FROM v_positive GROUP BY owner ORDER BY owner;
+SELECT * FROM v_positive WHERE id = 1;
+SELECT count(*) FROM d_acct;                     -- the table itself stays closed
+RESET ROLE;
+-- plain views expand into the DuckDB query
+CREATE VIEW v_rich AS SELECT owner, sum(balance) AS total FROM d_acct GROUP BY owner;
+SELECT pushed('SELECT * FROM v_rich WHERE total > 10');
+SELECT * FROM v_rich WHERE total > 10 ORDER BY owner;
+
+DROP VIEW v_positive, v_rich;
+DROP TABLE d_acct;
+DROP ROLE duckam_reader, duckam_other;
+

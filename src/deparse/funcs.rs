@@ -1,0 +1,374 @@
+//! Built-in operators and functions that DuckDB computes exactly as
+//! PostgreSQL does, with the argument types for which that holds. Where
+//! DuckDB differs only at the edges (division by zero, float overflow,
+//! infinite timestamps, BC years) the DuckDB spelling reproduces
+//! PostgreSQL's result or error; anything else is refused.
+
+use std::ffi::CStr;
+
+use duckam_logic::sql::Expr;
+use pgrx::pg_sys;
+use pgrx::PgList;
+
+use super::expr::{self, deparse, is_float, is_int, is_text, orders_alike, text_equality_alike, text_orders_alike, type_name};
+use super::{refuse, Ctx, Refusal};
+
+/// Only functions of pg_catalog are mapped: a user function of the same
+/// name means something else.
+pub unsafe fn require_builtin(funcid: pg_sys::Oid, name: &str) -> Result<(), Refusal> {
+    if pg_sys::get_func_namespace(funcid) == pg_sys::Oid::from(pg_sys::PG_CATALOG_NAMESPACE) {
+        Ok(())
+    } else {
+        refuse(format!("the user-defined function {name}()"))
+    }
+}
+
+/// Do comparisons of these operand types agree in both systems?
+pub fn comparable(l: pg_sys::Oid, r: pg_sys::Oid, collation: pg_sys::Oid, ordering: bool) -> bool {
+    (is_int(l) && is_int(r))
+        || (is_float(l) && is_float(r))
+        || (l == r && orders_alike(l))
+        || matches!((l, r), (pg_sys::DATEOID, pg_sys::TIMESTAMPOID) | (pg_sys::TIMESTAMPOID, pg_sys::DATEOID))
+        || (is_text(l) && is_text(r) && if ordering { text_orders_alike(collation) } else { text_equality_alike(collation) })
+}
+
+fn lit(text: &str, ty: &str) -> Expr {
+    Expr::Literal { text: text.into(), ty: ty.into() }
+}
+
+fn call(name: &str, args: Vec<Expr>) -> Expr {
+    Expr::Call { name: name.into(), args }
+}
+
+fn cast(arg: Expr, ty: &str) -> Expr {
+    Expr::Cast { arg: Box::new(arg), ty: ty.into() }
+}
+
+/// DuckDB's error() raising PostgreSQL's message (mapped back to its
+/// SQLSTATE by the error boundary).
+fn error(message: &str) -> Expr {
+    call("error", vec![lit(message, "VARCHAR")])
+}
+
+unsafe fn args_of(list: *mut pg_sys::List) -> Vec<*mut pg_sys::Node> {
+    PgList::<pg_sys::Node>::from_pg(list).iter_ptr().collect()
+}
+
+unsafe fn const_text(node: *mut pg_sys::Node) -> Option<String> {
+    if (*node).type_ != pg_sys::NodeTag::T_Const || (*(node as *mut pg_sys::Const)).constisnull {
+        return None;
+    }
+    let c = &*(node as *mut pg_sys::Const);
+    Some(expr::output_text(c.consttype, c.constvalue))
+}
+
+unsafe fn const_int(node: *mut pg_sys::Node) -> Option<i64> {
+    const_text(node).filter(|_| is_int(pg_sys::exprType(node))).and_then(|t| t.parse().ok())
+}
+
+pub unsafe fn operator(
+    ctx: &mut Ctx,
+    opno: pg_sys::Oid,
+    args: *mut pg_sys::List,
+    result: pg_sys::Oid,
+    collation: pg_sys::Oid,
+) -> Result<Expr, Refusal> {
+    let name = CStr::from_ptr(pg_sys::get_opname(opno)).to_string_lossy().into_owned();
+    require_builtin(pg_sys::get_opcode(opno), &format!("operator {name}"))?;
+    let a = args_of(args);
+    let refused = || refuse(format!("operator {name} on {}", a.iter().map(|x| type_name(pg_sys::exprType(*x))).collect::<Vec<_>>().join(" and ")));
+    if a.len() == 1 {
+        let t = pg_sys::exprType(a[0]);
+        if name == "-" && (is_int(t) || is_float(t) || t == pg_sys::NUMERICOID) {
+            return Ok(Expr::Unary { op: "-".into(), arg: Box::new(deparse(ctx, a[0])?) });
+        }
+        return refused();
+    }
+    if a.len() != 2 {
+        return refused();
+    }
+    let (lt, rt) = (pg_sys::exprType(a[0]), pg_sys::exprType(a[1]));
+    let ints = is_int(lt) && is_int(rt);
+    let floats = is_float(lt) && is_float(rt);
+    let numerics = lt == pg_sys::NUMERICOID && rt == pg_sys::NUMERICOID;
+    let texts = is_text(lt) && is_text(rt);
+    let both = |ctx: &mut Ctx| -> Result<(Expr, Expr), Refusal> { Ok((deparse(ctx, a[0])?, deparse(ctx, a[1])?)) };
+    match name.as_str() {
+        "=" | "<>" | "<" | "<=" | ">" | ">=" => {
+            if !comparable(lt, rt, collation, !matches!(name.as_str(), "=" | "<>")) {
+                return refused();
+            }
+            let (l, r) = both(ctx)?;
+            Ok(Expr::binary(&name, l, r))
+        }
+        // Integer and exact-decimal arithmetic: same results, both raise an
+        // error on overflow (and DuckDB on integer division by zero).
+        "+" | "-" | "*" if ints || numerics => {
+            let (l, r) = both(ctx)?;
+            Ok(Expr::binary(&name, l, r))
+        }
+        "/" if ints => {
+            let (l, r) = both(ctx)?;
+            Ok(Expr::binary("//", l, r))
+        }
+        "%" if ints => {
+            // x % -1 is 0 in PostgreSQL even for the most negative x.
+            let (l, r) = both(ctx)?;
+            Ok(Expr::Case {
+                whens: vec![(Expr::binary("=", r.clone(), lit("-1", "INTEGER")), lit("0", "INTEGER"))],
+                otherwise: Some(Box::new(Expr::binary("%", l, r))),
+            })
+        }
+        // Floats: DuckDB gives ±inf where PostgreSQL raises an error; the
+        // pg_f* macros (engine) raise PostgreSQL's errors instead.
+        "+" | "-" | "*" | "/" if floats => {
+            let f = match name.as_str() {
+                "+" => "pg_fadd",
+                "-" => "pg_fsub",
+                "*" => "pg_fmul",
+                _ => "pg_fdiv",
+            };
+            let (l, r) = both(ctx)?;
+            Ok(call(f, vec![l, r]))
+        }
+        "||" if texts => {
+            let (l, r) = both(ctx)?;
+            Ok(Expr::binary("||", l, r))
+        }
+        "~~" | "!~~" if texts && text_equality_alike(collation) => {
+            // PostgreSQL's LIKE has backslash as its default escape.
+            let (l, r) = both(ctx)?;
+            let m = call("like_escape", vec![l, r, lit("\\", "VARCHAR")]);
+            Ok(if name == "~~" { m } else { Expr::Not(Box::new(m)) })
+        }
+        "~" | "!~" if texts => {
+            let pattern = const_text(a[1]).ok_or("a regular expression that is not a constant")?;
+            if !regex_agrees(&pattern) {
+                return refuse(format!("the regular expression '{pattern}' (PostgreSQL and DuckDB syntax differ)"));
+            }
+            let (l, r) = both(ctx)?;
+            let m = call("regexp_matches", vec![l, r, lit("s", "VARCHAR")]);
+            Ok(if name == "~" { m } else { Expr::Not(Box::new(m)) })
+        }
+        "+" | "-" if lt == pg_sys::DATEOID && rt == pg_sys::INT4OID => {
+            let (l, r) = both(ctx)?;
+            Ok(Expr::binary(&name, l, r))
+        }
+        "+" if lt == pg_sys::INT4OID && rt == pg_sys::DATEOID => {
+            let (l, r) = both(ctx)?;
+            Ok(Expr::binary("+", r, l))
+        }
+        "-" if lt == pg_sys::DATEOID && rt == pg_sys::DATEOID => {
+            let (l, r) = both(ctx)?;
+            Ok(cast(Expr::binary("-", l, r), "INTEGER"))
+        }
+        // Months, then days, then microseconds in both systems.
+        "+" | "-" if matches!(lt, pg_sys::TIMESTAMPOID | pg_sys::DATEOID) && rt == pg_sys::INTERVALOID && result == pg_sys::TIMESTAMPOID => {
+            let (l, r) = both(ctx)?;
+            Ok(Expr::binary(&name, l, r))
+        }
+        _ => refused(),
+    }
+}
+
+/// Regular expressions in the subset where PostgreSQL's ARE and RE2 agree:
+/// no back-references, look-arounds, ARE-only escapes or embedded options.
+fn regex_agrees(p: &str) -> bool {
+    let mut chars = p.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(e) if "dDsSwW.\\^$|?*+()[]{}-/".contains(e) => {}
+                _ => return false,
+            },
+            '(' if chars.peek() == Some(&'?') => return false,
+            _ => {}
+        }
+    }
+    true
+}
+
+const TRUNC_FIELDS: &[&str] = &["microseconds", "milliseconds", "second", "minute", "hour", "day", "week", "month", "quarter", "year"];
+const PART_FIELDS: &[&str] = &["year", "isoyear", "quarter", "month", "week", "day", "doy", "dow", "isodow", "hour", "minute"];
+
+/// date_part / extract of an integer field. PostgreSQL numbers years
+/// 1 BC, 2 BC, … as -1, -2 where DuckDB says 0, -1; infinite inputs give
+/// ±Infinity for years and NULL for other fields in PostgreSQL.
+fn date_part(field: &str, x: Expr, numeric: bool) -> Expr {
+    let part = call("date_part", vec![lit(field, "VARCHAR"), x.clone()]);
+    let part = if field == "year" || field == "isoyear" {
+        Expr::Case {
+            whens: vec![(Expr::binary("<=", part.clone(), lit("0", "BIGINT")), Expr::binary("-", part.clone(), lit("1", "BIGINT")))],
+            otherwise: Some(Box::new(part)),
+        }
+    } else {
+        part
+    };
+    let ty = if numeric { "DECIMAL(38,0)" } else { "DOUBLE" };
+    let mut whens = vec![(call("isfinite", vec![x.clone()]), cast(part, ty))];
+    if field == "year" || field == "isoyear" {
+        let infinite = Expr::Not(Box::new(call("isfinite", vec![x.clone()])));
+        if numeric {
+            let e = error("pg_duckam: extract() of an infinite date or timestamp gives numeric Infinity, which DuckDB cannot hold");
+            whens.push((infinite, cast(e, ty)));
+        } else {
+            let epoch = lit("1970-01-01", "DATE");
+            whens.push((Expr::binary(">", x.clone(), epoch.clone()), lit("Infinity", "DOUBLE")));
+            whens.push((Expr::binary("<", x, epoch), lit("-Infinity", "DOUBLE")));
+        }
+    }
+    // NULL, and infinite inputs for other fields: NULL.
+    Expr::Case { whens, otherwise: None }
+}
+
+fn is_cast(f: &pg_sys::FuncExpr) -> bool {
+    matches!(f.funcformat, pg_sys::CoercionForm::COERCE_IMPLICIT_CAST | pg_sys::CoercionForm::COERCE_EXPLICIT_CAST)
+}
+
+pub unsafe fn function(ctx: &mut Ctx, fp: *mut pg_sys::FuncExpr) -> Result<Expr, Refusal> {
+    let f = &*fp;
+    let name = CStr::from_ptr(pg_sys::get_func_name(f.funcid)).to_string_lossy().into_owned();
+    require_builtin(f.funcid, &name)?;
+    if f.funcretset {
+        return refuse(format!("the set-returning function {name}()"));
+    }
+    let a = args_of(f.args);
+    let t = |i: usize| a.get(i).map(|x| pg_sys::exprType(*x)).unwrap_or(pg_sys::InvalidOid);
+    let ret = f.funcresulttype;
+    if is_cast(f) {
+        return type_cast(ctx, &a, ret, pg_sys::exprTypmod(fp as *mut pg_sys::Node));
+    }
+    let mut d = |i: usize| deparse(ctx, a[i]);
+    let refused = || refuse(format!("function {name}({})", (0..a.len()).map(|i| type_name(t(i))).collect::<Vec<_>>().join(", ")));
+    let e = match (name.as_str(), a.len()) {
+        ("abs", 1) if is_int(t(0)) || is_float(t(0)) || t(0) == pg_sys::NUMERICOID => call("abs", vec![d(0)?]),
+        ("round" | "trunc", 1) if t(0) == pg_sys::NUMERICOID => call(&name, vec![d(0)?]),
+        ("round" | "trunc", 2) if t(0) == pg_sys::NUMERICOID && const_int(a[1]).is_some_and(|n| (-38..=38).contains(&n)) => {
+            call(&name, vec![d(0)?, cast(d(1)?, "INTEGER")])
+        }
+        // round(float) rounds half to even in PostgreSQL, half away in DuckDB.
+        ("trunc", 1) if t(0) == pg_sys::FLOAT8OID => call("trunc", vec![d(0)?]),
+        ("ceil" | "ceiling" | "floor", 1) if t(0) == pg_sys::NUMERICOID || t(0) == pg_sys::FLOAT8OID => {
+            call(if name == "floor" { "floor" } else { "ceil" }, vec![d(0)?])
+        }
+        ("mod", 2) if is_int(t(0)) && is_int(t(1)) => {
+            let (l, r) = (d(0)?, d(1)?);
+            Expr::Case {
+                whens: vec![(Expr::binary("=", r.clone(), lit("-1", "INTEGER")), lit("0", "INTEGER"))],
+                otherwise: Some(Box::new(Expr::binary("%", l, r))),
+            }
+        }
+        ("length" | "char_length" | "character_length", 1) if is_text(t(0)) => cast(call("length", vec![d(0)?]), "INTEGER"),
+        ("octet_length", 1) if is_text(t(0)) => cast(call("strlen", vec![d(0)?]), "INTEGER"),
+        ("strpos", 2) if is_text(t(0)) && is_text(t(1)) => cast(call("strpos", vec![d(0)?, d(1)?]), "INTEGER"),
+        ("substr" | "substring", 2 | 3)
+            if is_text(t(0))
+                && const_int(a[1]).is_some_and(|s| s >= 1)
+                && (a.len() == 2 || const_int(a[2]).is_some_and(|n| n >= 0)) =>
+        {
+            let mut args = vec![d(0)?, cast(d(1)?, "BIGINT")];
+            if a.len() == 3 {
+                args.push(cast(d(2)?, "BIGINT"));
+            }
+            call("substring", args)
+        }
+        ("left" | "right", 2) if is_text(t(0)) => call(&name, vec![d(0)?, cast(d(1)?, "BIGINT")]),
+        ("replace", 3) if (0..3).all(|i| is_text(t(i))) => call("replace", vec![d(0)?, d(1)?, d(2)?]),
+        ("btrim" | "ltrim" | "rtrim", 1 | 2) if (0..a.len()).all(|i| is_text(t(i))) => {
+            let duck = if name == "btrim" { "trim" } else { &name };
+            let args = (0..a.len()).map(&mut d).collect::<Result<Vec<_>, _>>()?;
+            call(duck, args)
+        }
+        ("concat", _) if (0..a.len()).all(|i| is_text(t(i))) => {
+            let args = (0..a.len()).map(&mut d).collect::<Result<Vec<_>, _>>()?;
+            call("concat", args)
+        }
+        ("starts_with", 2) if is_text(t(0)) && is_text(t(1)) => call("starts_with", vec![d(0)?, d(1)?]),
+        ("md5", 1) if is_text(t(0)) => call("md5", vec![d(0)?]),
+        ("lower" | "upper" | "initcap", _) => {
+            return refuse(format!("{name}() (case mapping of non-ASCII letters differs in DuckDB)"))
+        }
+        ("date_trunc", 2) if t(1) == pg_sys::TIMESTAMPOID => {
+            let field = const_text(a[0]).map(|s| s.to_lowercase()).filter(|s| TRUNC_FIELDS.contains(&s.as_str()));
+            let Some(field) = field else { return refuse("date_trunc() with this field") };
+            let x = d(1)?;
+            // ±infinity stays itself in PostgreSQL.
+            Expr::Case {
+                whens: vec![(call("isfinite", vec![x.clone()]), call("date_trunc", vec![lit(&field, "VARCHAR"), x.clone()]))],
+                otherwise: Some(Box::new(x)),
+            }
+        }
+        ("date_part" | "extract", 2) if matches!(t(1), pg_sys::TIMESTAMPOID | pg_sys::DATEOID) => {
+            let field = const_text(a[0]).map(|s| s.to_lowercase()).filter(|s| PART_FIELDS.contains(&s.as_str()));
+            let Some(field) = field else { return refuse(format!("{name}() with this field")) };
+            if t(1) == pg_sys::DATEOID && (field == "hour" || field == "minute") {
+                return refuse(format!("{name}() of a time field from a date"));
+            }
+            date_part(&field, d(1)?, ret == pg_sys::NUMERICOID)
+        }
+        _ => return refused(),
+    };
+    Ok(e)
+}
+
+/// Casts whose results agree: integer widening and narrowing (errors on
+/// overflow in both), float/numeric to integer (both round: floats half to
+/// even, numerics half away from zero), integer to float and numeric,
+/// numeric precision changes (rounding half away from zero, error on
+/// overflow), date ⇄ timestamp, float4 → float8.
+unsafe fn type_cast(ctx: &mut Ctx, a: &[*mut pg_sys::Node], to: pg_sys::Oid, typmod: i32) -> Result<Expr, Refusal> {
+    let from = pg_sys::exprType(a[0]);
+    let refused = || refuse(format!("a cast from {} to {}", type_name(from), type_name(to)));
+    let ok = match to {
+        pg_sys::INT2OID | pg_sys::INT4OID | pg_sys::INT8OID => is_int(from) || is_float(from) || from == pg_sys::NUMERICOID,
+        pg_sys::FLOAT4OID => is_int(from) || from == pg_sys::FLOAT4OID,
+        pg_sys::FLOAT8OID => is_int(from) || is_float(from),
+        pg_sys::NUMERICOID => is_int(from) || from == pg_sys::NUMERICOID,
+        pg_sys::TIMESTAMPOID => from == pg_sys::DATEOID || from == pg_sys::TIMESTAMPOID,
+        pg_sys::DATEOID => from == pg_sys::TIMESTAMPOID,
+        pg_sys::TEXTOID | pg_sys::VARCHAROID => is_text(from) && typmod < 0,
+        _ => false,
+    };
+    if !ok {
+        return refused();
+    }
+    let ty = if to == pg_sys::NUMERICOID {
+        if typmod >= 0 {
+            expr::duck_type(to, typmod)?
+        } else if is_int(from) {
+            "DECIMAL(38,0)".into()
+        } else {
+            // numeric → numeric without a typmod: the value is unchanged.
+            return deparse(ctx, a[0]);
+        }
+    } else if to == pg_sys::TIMESTAMPOID && from == pg_sys::TIMESTAMPOID {
+        if typmod >= 0 {
+            return refused(); // timestamp(p) rounding
+        }
+        return deparse(ctx, a[0]);
+    } else {
+        expr::duck_type(to, -1)?
+    };
+    Ok(cast(deparse(ctx, a[0])?, &ty))
+}
+
+/// Display scale of a numeric-returning function's result, when every
+/// value has the same one.
+pub unsafe fn numeric_result_scale(ctx: &mut Ctx, fp: *mut pg_sys::FuncExpr) -> Result<u8, Refusal> {
+    let f = &*fp;
+    let name = CStr::from_ptr(pg_sys::get_func_name(f.funcid)).to_string_lossy().into_owned();
+    let a = args_of(f.args);
+    let unknown = || refuse("a numeric result whose scale DuckDB cannot reproduce");
+    match (name.as_str(), a.len()) {
+        (_, 1) if is_cast(f) && is_int(pg_sys::exprType(a[0])) => Ok(0),
+        (_, 1) if is_cast(f) && pg_sys::exprType(a[0]) == pg_sys::NUMERICOID => expr::numeric_scale(ctx, a[0]),
+        ("round" | "trunc" | "ceil" | "ceiling" | "floor", 1) => Ok(0),
+        ("round" | "trunc", 2) => match const_int(a[1]) {
+            Some(n) => Ok(n.clamp(0, 38) as u8),
+            None => unknown(),
+        },
+        ("abs", 1) => expr::numeric_scale(ctx, a[0]),
+        ("extract" | "date_part", 2) => Ok(0),
+        _ => unknown(),
+    }
+}

@@ -1,0 +1,215 @@
+//! The top-level target list. Each output column is either computed whole
+//! by DuckDB, or — when only its inputs can be and it is not a sort or
+//! group key — finished by PostgreSQL over DuckDB-computed columns:
+//! `avg(int)` becomes numeric_div(sum, count) exactly as PostgreSQL's own
+//! avg does it, `to_char(d, …)` is PostgreSQL's to_char over a DuckDB
+//! column, numeric division is PostgreSQL's, and so on.
+
+use std::ffi::{c_void, CStr};
+
+use duckam_logic::sql::Expr;
+use pgrx::pg_sys;
+use pgrx::PgList;
+
+use super::expr::{self, check_equality, deparse, numeric_typmod, result_type};
+use super::query;
+use super::{refuse, Ctx, Refusal};
+
+pub struct Deparsed {
+    pub sql: String,
+    /// Typed stand-ins for the columns DuckDB returns (the scan tuple);
+    /// copies, safe from the planner's scribbling.
+    pub scan: Vec<*mut pg_sys::Expr>,
+    /// The statement's output columns: expressions over INDEX_VAR Vars of
+    /// `scan`, ready for the executor.
+    pub targets: Vec<*mut pg_sys::TargetEntry>,
+    /// PostgreSQL parameter ids and types, in DuckDB `$n` order.
+    pub params: Vec<(i32, pg_sys::Oid)>,
+}
+
+#[derive(Default)]
+struct Columns {
+    exprs: Vec<(Expr, String)>,
+    scan: Vec<*mut pg_sys::Expr>,
+}
+
+impl Columns {
+    /// Adds a DuckDB output column; returns the Var that reads it.
+    unsafe fn add(&mut self, e: Expr, stand_in: *mut pg_sys::Expr) -> *mut pg_sys::Node {
+        self.exprs.push((e, format!("o{}", self.exprs.len() + 1)));
+        self.scan.push(stand_in);
+        let node = stand_in as *mut pg_sys::Node;
+        pg_sys::makeVar(
+            pg_sys::INDEX_VAR,
+            self.scan.len() as i16,
+            pg_sys::exprType(node),
+            pg_sys::exprTypmod(node),
+            pg_sys::exprCollation(node),
+            0,
+        ) as *mut pg_sys::Node
+    }
+}
+
+pub unsafe fn top_level(ctx: &mut Ctx, q: *mut pg_sys::Query) -> Result<Deparsed, Refusal> {
+    let mut select = query::select_body(ctx)?;
+    let mut columns = Columns::default();
+    let mut targets = Vec::new();
+    for tle in PgList::<pg_sys::TargetEntry>::from_pg((*q).targetList).iter_ptr() {
+        if (*tle).resjunk {
+            continue;
+        }
+        let node = (*tle).expr as *mut pg_sys::Node;
+        let computed = match ship(ctx, &mut columns, q, node) {
+            Ok(var) => var,
+            // A sort or group key must be DuckDB's; anything else may be
+            // finished by PostgreSQL.
+            Err(e) if (*tle).ressortgroupref != 0 => return Err(e),
+            Err(_) => split(ctx, &mut columns, q, node)?,
+        };
+        pg_sys::fix_opfuncids(computed);
+        targets.push(pg_sys::makeTargetEntry(computed as *mut pg_sys::Expr, targets.len() as i16 + 1, (*tle).resname, false));
+    }
+    if targets.is_empty() {
+        return refuse("a query without output columns");
+    }
+    select.targets = columns.exprs;
+    Ok(Deparsed { sql: select.render(), scan: columns.scan, targets, params: ctx.params.clone() })
+}
+
+/// DuckDB computes `node` whole: a column cast to the exact DuckDB type its
+/// PostgreSQL type is read back from.
+unsafe fn ship(ctx: &mut Ctx, columns: &mut Columns, q: *mut pg_sys::Query, node: *mut pg_sys::Node) -> Result<*mut pg_sys::Node, Refusal> {
+    let params = ctx.params.len();
+    let attempt: Result<(Expr, String), Refusal> = (|| Ok((deparse(ctx, node)?, result_type(ctx, node)?)))();
+    let (e, ty) = attempt.inspect_err(|_| ctx.params.truncate(params))?;
+    let mut stand_in = pg_sys::flatten_join_alias_vars(q, pg_sys::copyObjectImpl(node as *const c_void) as *mut pg_sys::Node);
+    if pg_sys::exprType(node) == pg_sys::NUMERICOID && pg_sys::exprTypmod(node) < 0 {
+        // Read back as numeric(38, s): the scale every value has.
+        let scale = expr::numeric_scale(ctx, node)?;
+        stand_in = pg_sys::makeRelabelType(
+            stand_in as *mut pg_sys::Expr,
+            pg_sys::NUMERICOID,
+            numeric_typmod(scale),
+            pg_sys::InvalidOid,
+            pg_sys::CoercionForm::COERCE_IMPLICIT_CAST,
+        ) as *mut pg_sys::Node;
+    }
+    let var = columns.add(Expr::Cast { arg: Box::new(e), ty }, stand_in as *mut pg_sys::Expr);
+    // The output keeps PostgreSQL's typmod (numeric without one stays so).
+    (*(var as *mut pg_sys::Var)).vartypmod = pg_sys::exprTypmod(node);
+    Ok(var)
+}
+
+struct Split<'a> {
+    ctx: &'a mut Ctx,
+    columns: &'a mut Columns,
+    q: *mut pg_sys::Query,
+    refusal: Option<Refusal>,
+}
+
+/// PostgreSQL evaluates `node`, reading from DuckDB every maximal
+/// subexpression DuckDB can compute.
+unsafe fn split(ctx: &mut Ctx, columns: &mut Columns, q: *mut pg_sys::Query, node: *mut pg_sys::Node) -> Result<*mut pg_sys::Node, Refusal> {
+    let mut s = Split { ctx, columns, q, refusal: None };
+    let out = split_node(&mut s, node);
+    match s.refusal {
+        Some(r) => Err(r),
+        None => Ok(out),
+    }
+}
+
+#[pgrx::pg_guard]
+unsafe extern "C-unwind" fn split_mutator(node: *mut pg_sys::Node, cx: *mut c_void) -> *mut pg_sys::Node {
+    split_node(&mut *(cx as *mut Split), node)
+}
+
+unsafe fn split_node(s: &mut Split, node: *mut pg_sys::Node) -> *mut pg_sys::Node {
+    if node.is_null() || s.refusal.is_some() {
+        return node;
+    }
+    if matches!((*node).type_, pg_sys::NodeTag::T_Const | pg_sys::NodeTag::T_Param | pg_sys::NodeTag::T_CaseTestExpr) {
+        return pg_sys::copyObjectImpl(node as *const c_void) as *mut pg_sys::Node;
+    }
+    let shipped = ship(s.ctx, s.columns, s.q, node);
+    let why = match shipped {
+        Ok(var) => return var,
+        Err(why) => why,
+    };
+    if (*node).type_ == pg_sys::NodeTag::T_Aggref && is_avg(node as *mut pg_sys::Aggref) {
+        return match average(s, node as *mut pg_sys::Aggref) {
+            Ok(n) => n,
+            Err(r) => {
+                s.refusal = Some(r);
+                node
+            }
+        };
+    }
+    if matches!(
+        (*node).type_,
+        pg_sys::NodeTag::T_Var | pg_sys::NodeTag::T_Aggref | pg_sys::NodeTag::T_WindowFunc | pg_sys::NodeTag::T_SubLink | pg_sys::NodeTag::T_GroupingFunc
+    ) {
+        s.refusal = Some(why);
+        return node;
+    }
+    let mutator: unsafe extern "C-unwind" fn() -> *mut pg_sys::Node =
+        std::mem::transmute(split_mutator as unsafe extern "C-unwind" fn(*mut pg_sys::Node, *mut c_void) -> *mut pg_sys::Node);
+    pg_sys::expression_tree_mutator(node, Some(mutator), s as *mut Split as *mut c_void)
+}
+
+unsafe fn is_avg(a: *mut pg_sys::Aggref) -> bool {
+    CStr::from_ptr(pg_sys::get_func_name((*a).aggfnoid)).to_bytes() == b"avg"
+}
+
+/// avg over integers or numeric: DuckDB sums and counts, PostgreSQL divides
+/// with numeric_div — which is what PostgreSQL's own avg does, so the
+/// result (value and scale) is PostgreSQL's.
+unsafe fn average(s: &mut Split, a: *mut pg_sys::Aggref) -> Result<*mut pg_sys::Node, Refusal> {
+    let ar = &*a;
+    let name = CStr::from_ptr(pg_sys::get_func_name(ar.aggfnoid)).to_string_lossy().into_owned();
+    let args = PgList::<pg_sys::TargetEntry>::from_pg(ar.args);
+    let arg = match (name.as_str(), args.len(), args.get_ptr(0)) {
+        ("avg", 1, Some(tle)) if ar.agglevelsup == 0 && ar.aggkind == b'n' as std::ffi::c_char => (*tle).expr as *mut pg_sys::Node,
+        _ => return refuse(format!("aggregate {name} here")),
+    };
+    super::funcs::require_builtin(ar.aggfnoid, &name)?;
+    let t = pg_sys::exprType(arg);
+    let scale = if expr::is_int(t) {
+        0
+    } else if t == pg_sys::NUMERICOID {
+        expr::numeric_scale(s.ctx, arg)?
+    } else {
+        return refuse(format!("aggregate avg({})", expr::type_name(t)));
+    };
+    let distinct = !ar.aggdistinct.is_null();
+    if distinct {
+        check_equality(arg)?;
+    }
+    let x = deparse(s.ctx, arg)?;
+    let filter = if ar.aggfilter.is_null() { None } else { Some(Box::new(deparse(s.ctx, ar.aggfilter as *mut pg_sys::Node)?)) };
+    let agg = |name: &str| Expr::Aggregate { name: name.into(), distinct, args: vec![x.clone()], order_by: vec![], filter: filter.clone() };
+    let sum = s.columns.add(
+        Expr::Cast { arg: Box::new(agg("sum")), ty: format!("DECIMAL(38,{scale})") },
+        pg_sys::makeNullConst(pg_sys::NUMERICOID, numeric_typmod(scale), pg_sys::InvalidOid) as *mut pg_sys::Expr,
+    );
+    let count = s.columns.add(
+        Expr::Cast { arg: Box::new(agg("count")), ty: "BIGINT".into() },
+        pg_sys::makeNullConst(pg_sys::INT8OID, -1, pg_sys::InvalidOid) as *mut pg_sys::Expr,
+    );
+    let func = |oid: u32, args: Vec<*mut pg_sys::Node>| {
+        let mut list = PgList::<pg_sys::Node>::new();
+        for a in args {
+            list.push(a);
+        }
+        pg_sys::makeFuncExpr(
+            pg_sys::Oid::from(oid),
+            pg_sys::NUMERICOID,
+            list.into_pg(),
+            pg_sys::InvalidOid,
+            pg_sys::InvalidOid,
+            pg_sys::CoercionForm::COERCE_EXPLICIT_CALL,
+        ) as *mut pg_sys::Node
+    };
+    // The sum is NULL exactly when the count is 0, and numeric_div is
+    // strict: avg of no rows is NULL, as in PostgreSQL.
+    Ok(func(pg_sys::F_NUMERIC_DIV, vec![sum, func(pg_sys::F_NUMERIC_INT8, vec![count])]))
+}

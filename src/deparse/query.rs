@@ -1,0 +1,392 @@
+//! One Query level → a DuckDB SELECT (or set operation): FROM items and
+//! joins, WHERE (with row-level security quals), GROUP BY / grouping sets,
+//! HAVING, DISTINCT [ON], ORDER BY, LIMIT/OFFSET, WITH [RECURSIVE].
+//! Columns of a nested query are named `o<resno>`; range-table entries are
+//! aliased `t<level>_<index>`, CTEs `w<level>_<index>`.
+
+use std::ffi::CStr;
+
+use duckam_logic::naming;
+use duckam_logic::sql::{self, Cte, Expr, From, GroupingSet, JoinKind, OrderItem, Select, SetOp};
+use pgrx::pg_sys;
+use pgrx::PgList;
+
+use super::expr::{self, check_equality, check_orderable, duck_type};
+use super::{refuse, Ctx, Refusal};
+use crate::hooks::{is_duckdb_relid, relation_info};
+
+unsafe extern "C-unwind" {
+    // catalog/pg_inherits.h, not in pgrx's bindings
+    fn has_subclass(relid: pg_sys::Oid) -> bool;
+}
+
+pub fn output_name(resno: i16) -> String {
+    format!("o{resno}")
+}
+
+/// Constructs refused at any level, checked up front.
+unsafe fn check_query(q: *mut pg_sys::Query) -> Result<(), Refusal> {
+    let qr = &*q;
+    if qr.commandType != pg_sys::CmdType::CMD_SELECT || !qr.utilityStmt.is_null() {
+        return refuse("a statement other than SELECT");
+    }
+    let checks: [(bool, &str); 4] = [
+        (qr.hasTargetSRFs, "set-returning functions in the select list"),
+        (qr.hasModifyingCTE, "data-modifying WITH"),
+        (qr.hasForUpdate, "FOR UPDATE/SHARE"),
+        (qr.limitOption == pg_sys::LimitOption::LIMIT_OPTION_WITH_TIES, "FETCH … WITH TIES"),
+    ];
+    match checks.iter().find(|(hit, _)| *hit) {
+        Some((_, what)) => refuse(*what),
+        None => Ok(()),
+    }
+}
+
+/// The SELECT for the current level, without its target list (the caller
+/// fills it: nested levels name every column `o<resno>`, the top level
+/// decides per output).
+pub unsafe fn select_body(ctx: &mut Ctx) -> Result<Select, Refusal> {
+    let q = ctx.query();
+    check_query(q)?;
+    let qr = &*q;
+    let mut select = Select { recursive: qr.hasRecursive, ..Default::default() };
+    for cte in PgList::<pg_sys::CommonTableExpr>::from_pg(qr.cteList).iter_ptr() {
+        select.with.push(common_table_expr(ctx, cte, select.with.len())?);
+    }
+
+    if !qr.setOperations.is_null() {
+        // The target list reads the leftmost branch's columns.
+        let leftmost = leftmost_rtindex(qr.setOperations);
+        let sql = set_operation_sql(ctx, qr.setOperations as *mut pg_sys::SetOperationStmt)?;
+        select.from.push(From::Subquery { sql, alias: ctx.alias(0, leftmost)? });
+    } else {
+        let from = PgList::<pg_sys::Node>::from_pg((*qr.jointree).fromlist);
+        for item in from.iter_ptr() {
+            select.from.push(from_item(ctx, item)?);
+        }
+        let mut filters = security_quals(ctx)?;
+        if !(*qr.jointree).quals.is_null() {
+            filters.push(expr::deparse(ctx, (*qr.jointree).quals)?);
+        }
+        select.filter = match filters.len() {
+            0 => None,
+            1 => filters.pop(),
+            _ => Some(Expr::Logical { and: true, args: filters }),
+        };
+    }
+
+    if !qr.groupingSets.is_null() {
+        for gs in PgList::<pg_sys::Node>::from_pg(qr.groupingSets).iter_ptr() {
+            select.grouping_sets.push(grouping_set(ctx, gs)?);
+        }
+    } else {
+        for sgc in PgList::<pg_sys::SortGroupClause>::from_pg(qr.groupClause).iter_ptr() {
+            let node = sort_group_expr(q, (*sgc).tleSortGroupRef)?;
+            check_equality(node)?;
+            select.group_by.push(expr::deparse(ctx, node)?);
+        }
+    }
+    if !qr.havingQual.is_null() {
+        select.having = Some(expr::deparse(ctx, qr.havingQual)?);
+    }
+    if !qr.distinctClause.is_null() {
+        let mut on = Vec::new();
+        for sgc in PgList::<pg_sys::SortGroupClause>::from_pg(qr.distinctClause).iter_ptr() {
+            let node = sort_group_expr(q, (*sgc).tleSortGroupRef)?;
+            check_equality(node)?;
+            on.push(expr::deparse(ctx, node)?);
+        }
+        if qr.hasDistinctOn {
+            select.distinct_on = on;
+        } else {
+            select.distinct = true;
+        }
+    }
+    select.order_by = order_items(ctx, qr.sortClause, qr.targetList)?;
+    if !qr.limitCount.is_null() {
+        select.limit = expr::limit(ctx, qr.limitCount)?;
+    }
+    if !qr.limitOffset.is_null() {
+        select.offset = expr::limit(ctx, qr.limitOffset)?;
+    }
+    Ok(select)
+}
+
+/// A nested query (FROM subquery, CTE, sublink, set-operation branch):
+/// every non-junk column named `o<resno>`.
+pub unsafe fn nested_sql(ctx: &mut Ctx, q: *mut pg_sys::Query) -> Result<String, Refusal> {
+    ctx.enter(q, |ctx| {
+        let mut select = select_body(ctx)?;
+        for tle in PgList::<pg_sys::TargetEntry>::from_pg((*q).targetList).iter_ptr() {
+            if (*tle).resjunk {
+                continue;
+            }
+            select.targets.push((expr::deparse(ctx, (*tle).expr as *mut pg_sys::Node)?, output_name((*tle).resno)));
+        }
+        if select.targets.is_empty() {
+            return refuse("a subquery without columns");
+        }
+        Ok(select.render())
+    })
+}
+
+/// ORDER BY items (also used for window and aggregate ORDER BY).
+pub unsafe fn order_items(ctx: &mut Ctx, clauses: *mut pg_sys::List, tlist: *mut pg_sys::List) -> Result<Vec<OrderItem>, Refusal> {
+    let mut items = Vec::new();
+    for sgc in PgList::<pg_sys::SortGroupClause>::from_pg(clauses).iter_ptr() {
+        let tle = pg_sys::get_sortgroupref_tle((*sgc).tleSortGroupRef, tlist);
+        if tle.is_null() {
+            return refuse("a sort reference without a target");
+        }
+        let node = (*tle).expr as *mut pg_sys::Node;
+        let op = CStr::from_ptr(pg_sys::get_opname((*sgc).sortop)).to_string_lossy().into_owned();
+        let descending = match op.as_str() {
+            "<" => false,
+            ">" => true,
+            _ => return refuse("ORDER BY with a non-default ordering operator"),
+        };
+        check_orderable(node)?;
+        items.push(OrderItem { expr: expr::deparse(ctx, node)?, descending, nulls_first: (*sgc).nulls_first });
+    }
+    Ok(items)
+}
+
+pub unsafe fn sort_group_expr(q: *mut pg_sys::Query, sortgroupref: u32) -> Result<*mut pg_sys::Node, Refusal> {
+    let tle = pg_sys::get_sortgroupref_tle(sortgroupref, (*q).targetList);
+    if tle.is_null() {
+        return refuse("a sort/group reference without a target");
+    }
+    Ok((*tle).expr as *mut pg_sys::Node)
+}
+
+unsafe fn grouping_set(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<GroupingSet, Refusal> {
+    let gs = node as *mut pg_sys::GroupingSet;
+    let q = ctx.query();
+    let nested = |ctx: &mut Ctx| -> Result<Vec<GroupingSet>, Refusal> {
+        PgList::<pg_sys::Node>::from_pg((*gs).content).iter_ptr().map(|n| grouping_set(ctx, n)).collect()
+    };
+    match (*gs).kind {
+        pg_sys::GroupingSetKind::GROUPING_SET_EMPTY => Ok(GroupingSet::Simple(vec![])),
+        pg_sys::GroupingSetKind::GROUPING_SET_SIMPLE => {
+            let refs = PgList::<std::ffi::c_void>::from_pg((*gs).content);
+            let mut exprs = Vec::new();
+            for i in 0..refs.len() {
+                let node = sort_group_expr(q, refs.get_int(i).unwrap_or(0) as u32)?;
+                check_equality(node)?;
+                exprs.push(expr::deparse(ctx, node)?);
+            }
+            Ok(GroupingSet::Simple(exprs))
+        }
+        pg_sys::GroupingSetKind::GROUPING_SET_ROLLUP => Ok(GroupingSet::Rollup(nested(ctx)?)),
+        pg_sys::GroupingSetKind::GROUPING_SET_CUBE => Ok(GroupingSet::Cube(nested(ctx)?)),
+        _ => Ok(GroupingSet::Sets(nested(ctx)?)),
+    }
+}
+
+unsafe fn common_table_expr(ctx: &mut Ctx, cte: *mut pg_sys::CommonTableExpr, index: usize) -> Result<Cte, Refusal> {
+    let c = &*cte;
+    if !c.search_clause.is_null() || !c.cycle_clause.is_null() {
+        return refuse("WITH … SEARCH/CYCLE");
+    }
+    let inner = c.ctequery as *mut pg_sys::Query;
+    if inner.is_null() || (*inner).type_ != pg_sys::NodeTag::T_Query {
+        return refuse("a data-modifying WITH query");
+    }
+    // A recursive CTE must be a bare UNION for DuckDB to see the recursion.
+    let sql = if c.cterecursive {
+        if (*inner).setOperations.is_null() || !(*inner).sortClause.is_null() || !(*inner).limitCount.is_null() {
+            return refuse("a recursive WITH query that is not a plain UNION");
+        }
+        ctx.enter(inner, |ctx| {
+            check_query(inner)?;
+            set_operation_sql(ctx, (*inner).setOperations as *mut pg_sys::SetOperationStmt)
+        })?
+    } else {
+        nested_sql(ctx, inner)?
+    };
+    let materialized = match c.ctematerialized {
+        pg_sys::CTEMaterialize::CTEMaterializeAlways => Some(true),
+        pg_sys::CTEMaterialize::CTEMaterializeNever => Some(false),
+        _ => None,
+    };
+    Ok(Cte { name: format!("w{}_{index}", ctx.level(0)?.id), sql, materialized })
+}
+
+unsafe fn leftmost_rtindex(node: *mut pg_sys::Node) -> u32 {
+    let mut n = node;
+    while (*n).type_ == pg_sys::NodeTag::T_SetOperationStmt {
+        n = (*(n as *mut pg_sys::SetOperationStmt)).larg;
+    }
+    (*(n as *mut pg_sys::RangeTblRef)).rtindex as u32
+}
+
+/// A set-operation tree of the current level. Each branch is wrapped so
+/// its columns are cast to the operation's column types and named
+/// `o1`, `o2`, … (the names the target list and CTE references use).
+unsafe fn set_operation_sql(ctx: &mut Ctx, top: *mut pg_sys::SetOperationStmt) -> Result<String, Refusal> {
+    let types: Vec<(pg_sys::Oid, i32)> = {
+        let t = PgList::<std::ffi::c_void>::from_pg((*top).colTypes);
+        let m = PgList::<std::ffi::c_void>::from_pg((*top).colTypmods);
+        (0..t.len()).map(|i| (t.get_oid(i).unwrap_or(pg_sys::InvalidOid), m.get_int(i).unwrap_or(-1))).collect()
+    };
+    let collations = PgList::<std::ffi::c_void>::from_pg((*top).colCollations);
+    set_operation_node(ctx, top as *mut pg_sys::Node, &types, &collations)
+}
+
+unsafe fn set_operation_node(
+    ctx: &mut Ctx,
+    node: *mut pg_sys::Node,
+    types: &[(pg_sys::Oid, i32)],
+    collations: &PgList<std::ffi::c_void>,
+) -> Result<String, Refusal> {
+    if (*node).type_ == pg_sys::NodeTag::T_RangeTblRef {
+        let index = (*(node as *mut pg_sys::RangeTblRef)).rtindex as u32;
+        let rte = ctx.rte(0, index)?;
+        if (*rte).rtekind != pg_sys::RTEKind::RTE_SUBQUERY {
+            return refuse("a set-operation branch that is not a query");
+        }
+        let sub = (*rte).subquery;
+        let branch = nested_sql(ctx, sub)?;
+        let columns: Vec<i16> = PgList::<pg_sys::TargetEntry>::from_pg((*sub).targetList)
+            .iter_ptr()
+            .filter(|t| !(**t).resjunk)
+            .map(|t| (*t).resno)
+            .collect();
+        if columns.len() != types.len() {
+            return refuse("a set-operation branch with a different column count");
+        }
+        let mut wrap = Select { from: vec![From::Subquery { sql: branch, alias: "s".into() }], ..Default::default() };
+        for (i, (resno, (typid, typmod))) in columns.iter().zip(types).enumerate() {
+            let ty = duck_type(*typid, *typmod)?;
+            wrap.targets.push((
+                Expr::Cast { arg: Box::new(Expr::column("s", &output_name(*resno))), ty },
+                output_name(i as i16 + 1),
+            ));
+        }
+        return Ok(wrap.render());
+    }
+    let s = &*(node as *mut pg_sys::SetOperationStmt);
+    let op = match s.op {
+        pg_sys::SetOperation::SETOP_UNION => SetOp::Union,
+        pg_sys::SetOperation::SETOP_INTERSECT => SetOp::Intersect,
+        pg_sys::SetOperation::SETOP_EXCEPT => SetOp::Except,
+        _ => return refuse("an unknown set operation"),
+    };
+    if !(s.all && op == SetOp::Union) {
+        // Duplicates are found by equality: it must agree in both systems.
+        for (i, (typid, _)) in types.iter().enumerate() {
+            expr::check_type_equality(*typid, collations.get_oid(i).unwrap_or(pg_sys::InvalidOid))?;
+        }
+    }
+    let left = set_operation_node(ctx, s.larg, types, collations)?;
+    let right = set_operation_node(ctx, s.rarg, types, collations)?;
+    Ok(sql::set_operation(op, s.all, &left, &right))
+}
+
+/// Row-level security quals of the level's relations, ANDed before the
+/// query's own conditions. DuckDB may evaluate conditions in any order, so
+/// this is only done when the query's own conditions cannot leak values
+/// (PostgreSQL's leakproof rule); otherwise PostgreSQL runs the query.
+unsafe fn security_quals(ctx: &mut Ctx) -> Result<Vec<Expr>, Refusal> {
+    let q = ctx.query();
+    let rtable = PgList::<pg_sys::RangeTblEntry>::from_pg((*q).rtable);
+    let mut quals = Vec::new();
+    let mut barrier = false;
+    for rte in rtable.iter_ptr() {
+        barrier |= (*rte).security_barrier || !(*rte).securityQuals.is_null();
+        for qual in PgList::<pg_sys::Node>::from_pg((*rte).securityQuals).iter_ptr() {
+            quals.push(expr::deparse(ctx, qual)?);
+        }
+    }
+    if barrier && user_conditions_leak(q) {
+        return refuse("row-level security or a security_barrier view together with a condition that is not leakproof");
+    }
+    Ok(quals)
+}
+
+unsafe fn user_conditions_leak(q: *mut pg_sys::Query) -> bool {
+    let mut conditions = vec![(*(*q).jointree).quals];
+    fn joins(node: *mut pg_sys::Node, out: &mut Vec<*mut pg_sys::Node>) {
+        unsafe {
+            if !node.is_null() && (*node).type_ == pg_sys::NodeTag::T_JoinExpr {
+                let j = node as *mut pg_sys::JoinExpr;
+                out.push((*j).quals);
+                joins((*j).larg, out);
+                joins((*j).rarg, out);
+            }
+        }
+    }
+    for item in PgList::<pg_sys::Node>::from_pg((*(*q).jointree).fromlist).iter_ptr() {
+        joins(item, &mut conditions);
+    }
+    conditions.push((*q).havingQual);
+    conditions.into_iter().any(|c| !c.is_null() && pg_sys::contain_leaked_vars(c))
+}
+
+unsafe fn from_item(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<From, Refusal> {
+    match (*node).type_ {
+        pg_sys::NodeTag::T_RangeTblRef => {
+            let index = (*(node as *mut pg_sys::RangeTblRef)).rtindex as u32;
+            let rte = ctx.rte(0, index)?;
+            let alias = ctx.alias(0, index)?;
+            if (*rte).lateral {
+                return refuse("LATERAL");
+            }
+            match (*rte).rtekind {
+                pg_sys::RTEKind::RTE_RELATION => {
+                    if !is_duckdb_relid((*rte).relid) {
+                        return refuse("a heap table joined with duckdb tables");
+                    }
+                    if !(*rte).tablesample.is_null() {
+                        return refuse("TABLESAMPLE");
+                    }
+                    if (*rte).inh && pg_sys::ffi::pg_guard_ffi_boundary(|| has_subclass((*rte).relid)) {
+                        return refuse("a table with inheritance children");
+                    }
+                    let (_, filenode, _) = relation_info((*rte).relid).ok_or("a dropped table")?;
+                    Ok(From::Table { name: naming::table_name(filenode), alias })
+                }
+                pg_sys::RTEKind::RTE_SUBQUERY => Ok(From::Subquery { sql: nested_sql(ctx, (*rte).subquery)?, alias }),
+                pg_sys::RTEKind::RTE_CTE => {
+                    let name = ctx.cte_name((*rte).ctelevelsup, CStr::from_ptr((*rte).ctename))?;
+                    Ok(From::Table { name, alias })
+                }
+                pg_sys::RTEKind::RTE_VALUES => Ok(From::Subquery { sql: values_sql(ctx, rte)?, alias }),
+                pg_sys::RTEKind::RTE_FUNCTION => refuse("a function in FROM"),
+                _ => refuse("a FROM item of an unsupported kind"),
+            }
+        }
+        pg_sys::NodeTag::T_JoinExpr => {
+            let j = &*(node as *mut pg_sys::JoinExpr);
+            let kind = match j.jointype {
+                pg_sys::JoinType::JOIN_INNER => JoinKind::Inner,
+                pg_sys::JoinType::JOIN_LEFT => JoinKind::Left,
+                pg_sys::JoinType::JOIN_RIGHT => JoinKind::Right,
+                pg_sys::JoinType::JOIN_FULL => JoinKind::Full,
+                _ => return refuse("a semi- or anti-join"),
+            };
+            let left = from_item(ctx, j.larg)?;
+            let right = from_item(ctx, j.rarg)?;
+            let on = if j.quals.is_null() { Expr::Bool(true) } else { expr::deparse(ctx, j.quals)? };
+            Ok(From::Join { kind, left: Box::new(left), right: Box::new(right), on })
+        }
+        _ => refuse("a FROM item of an unsupported kind"),
+    }
+}
+
+/// VALUES (…), (…) with every value cast to the column's type.
+unsafe fn values_sql(ctx: &mut Ctx, rte: *mut pg_sys::RangeTblEntry) -> Result<String, Refusal> {
+    let types = PgList::<std::ffi::c_void>::from_pg((*rte).coltypes);
+    let typmods = PgList::<std::ffi::c_void>::from_pg((*rte).coltypmods);
+    let mut rows = Vec::new();
+    for row in PgList::<pg_sys::List>::from_pg((*rte).values_lists).iter_ptr() {
+        let mut cells = Vec::new();
+        for (i, cell) in PgList::<pg_sys::Node>::from_pg(row).iter_ptr().enumerate() {
+            let ty = duck_type(types.get_oid(i).unwrap_or(pg_sys::InvalidOid), typmods.get_int(i).unwrap_or(-1))?;
+            cells.push(Expr::Cast { arg: Box::new(expr::deparse(ctx, cell)?), ty }.render());
+        }
+        rows.push(format!("({})", cells.join(", ")));
+    }
+    let names: Vec<String> = (1..=types.len()).map(|i| naming::quote_ident(&output_name(i as i16))).collect();
+    Ok(format!("SELECT * FROM (VALUES {}) AS v({})", rows.join(", "), names.join(", ")))
+}
