@@ -111,3 +111,25 @@ PREPARE TRANSACTION 'p2';
 INSERT INTO tx VALUES (301, 'writer not blocked by p2');
 COMMIT PREPARED 'p2';
 SELECT count(*) FROM tx WHERE id = 301;
+
+-- a DuckDB error caught by a PL/pgSQL exception block: DuckDB aborts its
+-- transaction; a transaction that had not written carries on, one that
+-- had written must roll back
+CREATE TABLE d_caught (a int) USING duckdb;
+INSERT INTO d_caught VALUES (1), (0);
+CREATE FUNCTION caught_sqlstate(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN EXECUTE q; RETURN 'ok'; EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END $$;
+BEGIN;
+SELECT caught_sqlstate('SELECT 1 / a FROM d_caught');
+SELECT caught_sqlstate('SELECT (SELECT a FROM d_caught) FROM d_caught');
+SELECT count(*) FROM d_caught;
+INSERT INTO d_caught VALUES (2);
+COMMIT;
+SELECT count(*) FROM d_caught;
+BEGIN;
+INSERT INTO d_caught VALUES (3);
+SELECT caught_sqlstate('SELECT 1 / a FROM d_caught');
+SELECT count(*) FROM d_caught;
+ROLLBACK;
+SELECT count(*) FROM d_caught;
+DROP TABLE d_caught;
