@@ -9,7 +9,7 @@ use pgrx::pg_sys;
 use pgrx::PgList;
 
 use super::funcs;
-use super::query::{self, nested_sql, order_items, sort_group_expr};
+use super::query::{self, equality_keys, nested_sql, order_items};
 use super::{refuse, Ctx, Refusal};
 use crate::types;
 
@@ -89,11 +89,17 @@ pub unsafe fn duck_type(typid: pg_sys::Oid, typmod: i32) -> Result<String, Refus
 /// storage type, or for numeric without a typmod DECIMAL(38, s) with the
 /// scale PostgreSQL's own arithmetic would give every value.
 pub unsafe fn result_type(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<String, Refusal> {
+    Ok(result_type_and_scale(ctx, node)?.0)
+}
+
+/// `result_type`, with the scale it chose for an unconstrained numeric.
+pub unsafe fn result_type_and_scale(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<(String, Option<u8>), Refusal> {
     let (t, m) = (pg_sys::exprType(node), pg_sys::exprTypmod(node));
     if t == pg_sys::NUMERICOID && m < 0 {
-        return Ok(format!("DECIMAL(38,{})", numeric_scale(ctx, node)?));
+        let scale = numeric_scale(ctx, node)?;
+        return Ok((format!("DECIMAL(38,{scale})"), Some(scale)));
     }
-    duck_type(t, m)
+    Ok((duck_type(t, m)?, None))
 }
 
 /// PostgreSQL numeric typmod for numeric(38, scale).
@@ -209,24 +215,14 @@ unsafe fn column_scale(ctx: &mut Ctx, v: *mut pg_sys::Var) -> Result<u8, Refusal
     let query = match (*rte).rtekind {
         pg_sys::RTEKind::RTE_SUBQUERY if (*(*rte).subquery).setOperations.is_null() => (*rte).subquery,
         pg_sys::RTEKind::RTE_CTE => {
-            let level = ctx.level(v.varlevelsup + (*rte).ctelevelsup)?;
-            let name = CStr::from_ptr((*rte).ctename);
-            let cte = PgList::<pg_sys::CommonTableExpr>::from_pg((*level.q).cteList)
-                .iter_ptr()
-                .find(|c| CStr::from_ptr((**c).ctename) == name)
-                .ok_or("an unknown WITH query")?;
+            let (_, cte) = ctx.cte(v.varlevelsup + (*rte).ctelevelsup, CStr::from_ptr((*rte).ctename))?;
             let q = (*cte).ctequery as *mut pg_sys::Query;
             if (*cte).cterecursive || !(*q).setOperations.is_null() {
                 return unknown();
             }
             q
         }
-        pg_sys::RTEKind::RTE_JOIN if v.varlevelsup == 0 => {
-            let target = PgList::<pg_sys::Node>::from_pg((*rte).joinaliasvars)
-                .get_ptr(v.varattno as usize - 1)
-                .ok_or("a dropped join column")?;
-            return numeric_scale(ctx, target);
-        }
+        pg_sys::RTEKind::RTE_JOIN if v.varlevelsup == 0 => return numeric_scale(ctx, Ctx::join_column(rte, v.varattno)?),
         _ => return unknown(),
     };
     if v.varlevelsup != 0 {
@@ -361,10 +357,7 @@ unsafe fn var(ctx: &mut Ctx, v: *mut pg_sys::Var) -> Result<Expr, Refusal> {
             Ok(Expr::column(&alias, &query::output_name(v.varattno)))
         }
         pg_sys::RTEKind::RTE_JOIN => {
-            let target = PgList::<pg_sys::Node>::from_pg((*rte).joinaliasvars)
-                .get_ptr(v.varattno as usize - 1)
-                .filter(|p| !p.is_null())
-                .ok_or("a dropped join column")?;
+            let target = Ctx::join_column(rte, v.varattno)?;
             if v.varlevelsup == 0 {
                 return deparse(ctx, target);
             }
@@ -688,12 +681,7 @@ unsafe fn window_function(ctx: &mut Ctx, w: *mut pg_sys::WindowFunc) -> Result<E
         .iter_ptr()
         .find(|c| (**c).winref == wr.winref)
         .ok_or("a window function without its window")?;
-    let mut partition = Vec::new();
-    for sgc in PgList::<pg_sys::SortGroupClause>::from_pg((*clause).partitionClause).iter_ptr() {
-        let node = sort_group_expr(q, (*sgc).tleSortGroupRef)?;
-        check_equality(node)?;
-        partition.push(deparse(ctx, node)?);
-    }
+    let partition = equality_keys(ctx, (*clause).partitionClause)?;
     let order_by = order_items(ctx, (*clause).orderClause, (*q).targetList)?;
     let frame = frame(ctx, clause)?;
     let call = if wr.winagg {

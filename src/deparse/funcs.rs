@@ -50,6 +50,15 @@ fn error(message: &str) -> Expr {
     call("error", vec![lit(message, "VARCHAR")])
 }
 
+/// Integer remainder: `x % -1` is 0 in PostgreSQL even for the most
+/// negative x, where DuckDB reports an overflow.
+fn int_modulo(l: Expr, r: Expr) -> Expr {
+    Expr::Case {
+        whens: vec![(Expr::binary("=", r.clone(), lit("-1", "INTEGER")), lit("0", "INTEGER"))],
+        otherwise: Some(Box::new(Expr::binary("%", l, r))),
+    }
+}
+
 unsafe fn args_of(list: *mut pg_sys::List) -> Vec<*mut pg_sys::Node> {
     PgList::<pg_sys::Node>::from_pg(list).iter_ptr().collect()
 }
@@ -112,12 +121,8 @@ pub unsafe fn operator(
             Ok(Expr::binary("//", l, r))
         }
         "%" if ints => {
-            // x % -1 is 0 in PostgreSQL even for the most negative x.
             let (l, r) = both(ctx)?;
-            Ok(Expr::Case {
-                whens: vec![(Expr::binary("=", r.clone(), lit("-1", "INTEGER")), lit("0", "INTEGER"))],
-                otherwise: Some(Box::new(Expr::binary("%", l, r))),
-            })
+            Ok(int_modulo(l, r))
         }
         // Floats: DuckDB gives ±inf where PostgreSQL raises an error; the
         // pg_f* macros (engine) raise PostgreSQL's errors instead.
@@ -251,13 +256,7 @@ pub unsafe fn function(ctx: &mut Ctx, fp: *mut pg_sys::FuncExpr) -> Result<Expr,
         ("ceil" | "ceiling" | "floor", 1) if t(0) == pg_sys::NUMERICOID || t(0) == pg_sys::FLOAT8OID => {
             call(if name == "floor" { "floor" } else { "ceil" }, vec![d(0)?])
         }
-        ("mod", 2) if is_int(t(0)) && is_int(t(1)) => {
-            let (l, r) = (d(0)?, d(1)?);
-            Expr::Case {
-                whens: vec![(Expr::binary("=", r.clone(), lit("-1", "INTEGER")), lit("0", "INTEGER"))],
-                otherwise: Some(Box::new(Expr::binary("%", l, r))),
-            }
-        }
+        ("mod", 2) if is_int(t(0)) && is_int(t(1)) => int_modulo(d(0)?, d(1)?),
         ("length" | "char_length" | "character_length", 1) if is_text(t(0)) => cast(call("length", vec![d(0)?]), "INTEGER"),
         ("octet_length", 1) if is_text(t(0)) => cast(call("strlen", vec![d(0)?]), "INTEGER"),
         ("strpos", 2) if is_text(t(0)) && is_text(t(1)) => cast(call("strpos", vec![d(0)?, d(1)?]), "INTEGER"),

@@ -87,15 +87,24 @@ impl Ctx {
         Ok(format!("t{}_{index}", self.level(up)?.id))
     }
 
-    /// DuckDB name of the CTE `name` defined `up` levels out.
-    pub unsafe fn cte_name(&self, up: u32, name: &std::ffi::CStr) -> Result<String, Refusal> {
+    /// The CTE `name` defined `up` levels out, with its DuckDB name.
+    pub unsafe fn cte(&self, up: u32, name: &std::ffi::CStr) -> Result<(String, *mut pg_sys::CommonTableExpr), Refusal> {
         let level = self.level(up)?;
         let ctes = PgList::<pg_sys::CommonTableExpr>::from_pg((*level.q).cteList);
-        let index = ctes
+        let (index, cte) = ctes
             .iter_ptr()
-            .position(|c| std::ffi::CStr::from_ptr((*c).ctename) == name)
+            .enumerate()
+            .find(|(_, c)| std::ffi::CStr::from_ptr((**c).ctename) == name)
             .ok_or("a reference to an unknown WITH query")?;
-        Ok(format!("w{}_{index}", level.id))
+        Ok((format!("w{}_{index}", level.id), cte))
+    }
+
+    /// The expression behind column `attno` of a join range-table entry.
+    pub unsafe fn join_column(rte: *mut pg_sys::RangeTblEntry, attno: i16) -> Result<*mut pg_sys::Node, Refusal> {
+        PgList::<pg_sys::Node>::from_pg((*rte).joinaliasvars)
+            .get_ptr((attno as usize).wrapping_sub(1))
+            .filter(|p| !p.is_null())
+            .ok_or_else(|| "a dropped join column".to_string())
     }
 
     /// The DuckDB parameter number for PostgreSQL parameter `id`.

@@ -11,7 +11,7 @@ use duckam_logic::sql::Expr;
 use pgrx::pg_sys;
 use pgrx::PgList;
 
-use super::expr::{self, check_equality, deparse, numeric_typmod, result_type};
+use super::expr::{self, check_equality, deparse, numeric_typmod, result_type_and_scale};
 use super::query;
 use super::{refuse, Ctx, Refusal};
 
@@ -80,12 +80,11 @@ pub unsafe fn top_level(ctx: &mut Ctx, q: *mut pg_sys::Query) -> Result<Deparsed
 /// PostgreSQL type is read back from.
 unsafe fn ship(ctx: &mut Ctx, columns: &mut Columns, q: *mut pg_sys::Query, node: *mut pg_sys::Node) -> Result<*mut pg_sys::Node, Refusal> {
     let params = ctx.params.len();
-    let attempt: Result<(Expr, String), Refusal> = (|| Ok((deparse(ctx, node)?, result_type(ctx, node)?)))();
-    let (e, ty) = attempt.inspect_err(|_| ctx.params.truncate(params))?;
+    let attempt: Result<(Expr, (String, Option<u8>)), Refusal> = (|| Ok((deparse(ctx, node)?, result_type_and_scale(ctx, node)?)))();
+    let (e, (ty, unconstrained_scale)) = attempt.inspect_err(|_| ctx.params.truncate(params))?;
     let mut stand_in = pg_sys::flatten_join_alias_vars(q, pg_sys::copyObjectImpl(node as *const c_void) as *mut pg_sys::Node);
-    if pg_sys::exprType(node) == pg_sys::NUMERICOID && pg_sys::exprTypmod(node) < 0 {
+    if let Some(scale) = unconstrained_scale {
         // Read back as numeric(38, s): the scale every value has.
-        let scale = expr::numeric_scale(ctx, node)?;
         stand_in = pg_sys::makeRelabelType(
             stand_in as *mut pg_sys::Expr,
             pg_sys::NUMERICOID,

@@ -80,22 +80,13 @@ pub unsafe fn select_body(ctx: &mut Ctx) -> Result<Select, Refusal> {
             select.grouping_sets.push(grouping_set(ctx, gs)?);
         }
     } else {
-        for sgc in PgList::<pg_sys::SortGroupClause>::from_pg(qr.groupClause).iter_ptr() {
-            let node = sort_group_expr(q, (*sgc).tleSortGroupRef)?;
-            check_equality(node)?;
-            select.group_by.push(expr::deparse(ctx, node)?);
-        }
+        select.group_by = equality_keys(ctx, qr.groupClause)?;
     }
     if !qr.havingQual.is_null() {
         select.having = Some(expr::deparse(ctx, qr.havingQual)?);
     }
     if !qr.distinctClause.is_null() {
-        let mut on = Vec::new();
-        for sgc in PgList::<pg_sys::SortGroupClause>::from_pg(qr.distinctClause).iter_ptr() {
-            let node = sort_group_expr(q, (*sgc).tleSortGroupRef)?;
-            check_equality(node)?;
-            on.push(expr::deparse(ctx, node)?);
-        }
+        let on = equality_keys(ctx, qr.distinctClause)?;
         if qr.hasDistinctOn {
             select.distinct_on = on;
         } else {
@@ -151,6 +142,19 @@ pub unsafe fn order_items(ctx: &mut Ctx, clauses: *mut pg_sys::List, tlist: *mut
     Ok(items)
 }
 
+/// A GROUP BY / DISTINCT / PARTITION BY key of the current level: values
+/// are compared for equality, which must agree in both systems.
+pub unsafe fn equality_key(ctx: &mut Ctx, sortgroupref: u32) -> Result<Expr, Refusal> {
+    let node = sort_group_expr(ctx.query(), sortgroupref)?;
+    check_equality(node)?;
+    expr::deparse(ctx, node)
+}
+
+/// The keys of a list of SortGroupClauses, in order.
+pub unsafe fn equality_keys(ctx: &mut Ctx, clauses: *mut pg_sys::List) -> Result<Vec<Expr>, Refusal> {
+    PgList::<pg_sys::SortGroupClause>::from_pg(clauses).iter_ptr().map(|c| equality_key(ctx, (*c).tleSortGroupRef)).collect()
+}
+
 pub unsafe fn sort_group_expr(q: *mut pg_sys::Query, sortgroupref: u32) -> Result<*mut pg_sys::Node, Refusal> {
     let tle = pg_sys::get_sortgroupref_tle(sortgroupref, (*q).targetList);
     if tle.is_null() {
@@ -161,7 +165,6 @@ pub unsafe fn sort_group_expr(q: *mut pg_sys::Query, sortgroupref: u32) -> Resul
 
 unsafe fn grouping_set(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<GroupingSet, Refusal> {
     let gs = node as *mut pg_sys::GroupingSet;
-    let q = ctx.query();
     let nested = |ctx: &mut Ctx| -> Result<Vec<GroupingSet>, Refusal> {
         PgList::<pg_sys::Node>::from_pg((*gs).content).iter_ptr().map(|n| grouping_set(ctx, n)).collect()
     };
@@ -169,13 +172,8 @@ unsafe fn grouping_set(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<Groupin
         pg_sys::GroupingSetKind::GROUPING_SET_EMPTY => Ok(GroupingSet::Simple(vec![])),
         pg_sys::GroupingSetKind::GROUPING_SET_SIMPLE => {
             let refs = PgList::<std::ffi::c_void>::from_pg((*gs).content);
-            let mut exprs = Vec::new();
-            for i in 0..refs.len() {
-                let node = sort_group_expr(q, refs.get_int(i).unwrap_or(0) as u32)?;
-                check_equality(node)?;
-                exprs.push(expr::deparse(ctx, node)?);
-            }
-            Ok(GroupingSet::Simple(exprs))
+            let keys = (0..refs.len()).map(|i| equality_key(ctx, refs.get_int(i).unwrap_or(0) as u32));
+            Ok(GroupingSet::Simple(keys.collect::<Result<_, _>>()?))
         }
         pg_sys::GroupingSetKind::GROUPING_SET_ROLLUP => Ok(GroupingSet::Rollup(nested(ctx)?)),
         pg_sys::GroupingSetKind::GROUPING_SET_CUBE => Ok(GroupingSet::Cube(nested(ctx)?)),
@@ -348,7 +346,7 @@ unsafe fn from_item(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<From, Refu
                 }
                 pg_sys::RTEKind::RTE_SUBQUERY => Ok(From::Subquery { sql: nested_sql(ctx, (*rte).subquery)?, alias }),
                 pg_sys::RTEKind::RTE_CTE => {
-                    let name = ctx.cte_name((*rte).ctelevelsup, CStr::from_ptr((*rte).ctename))?;
+                    let (name, _) = ctx.cte((*rte).ctelevelsup, CStr::from_ptr((*rte).ctename))?;
                     Ok(From::Table { name, alias })
                 }
                 pg_sys::RTEKind::RTE_VALUES => Ok(From::Subquery { sql: values_sql(ctx, rte)?, alias }),
