@@ -60,8 +60,35 @@ impl Error {
     }
 }
 
+/// Errors the deparser has DuckDB raise with `error(text)` on PostgreSQL's
+/// behalf (new-row checks of UPDATE/INSERT), with the SQLSTATE carried in
+/// the text.
+const RAISED: [(&str, PgSqlErrorCode); 5] = [
+    ("23502", PgSqlErrorCode::ERRCODE_NOT_NULL_VIOLATION),
+    ("23514", PgSqlErrorCode::ERRCODE_CHECK_VIOLATION),
+    ("42501", PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE),
+    ("44000", PgSqlErrorCode::ERRCODE_WITH_CHECK_OPTION_VIOLATION),
+    ("22001", PgSqlErrorCode::ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+];
+
+/// The text for DuckDB's `error()` that comes back as `code` + `message`.
+pub fn raise_text(code: PgSqlErrorCode, message: &str) -> String {
+    let sqlstate = RAISED.iter().find(|(_, c)| *c == code).map_or("XX000", |(s, _)| s);
+    format!("pg_duckam[{sqlstate}]: {message}")
+}
+
+fn raised(message: &str) -> Option<Error> {
+    let rest = &message[message.find("pg_duckam[")? + "pg_duckam[".len()..];
+    let (sqlstate, text) = rest.split_once("]: ")?;
+    let (_, code) = RAISED.iter().find(|(s, _)| *s == sqlstate)?;
+    Some(Error::new(*code, text.lines().next().unwrap_or(text)))
+}
+
 impl From<DuckError> for Error {
     fn from(e: DuckError) -> Error {
+        if let Some(err) = raised(&e.message) {
+            return err;
+        }
         // Errors the deparser asks DuckDB to raise with PostgreSQL's
         // wording, and DuckDB errors that are PostgreSQL errors by meaning.
         let by_message = [

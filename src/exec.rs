@@ -14,7 +14,8 @@ use pgrx::PgSqlErrorCode;
 use crate::deparse::Deparsed;
 use crate::error::{Error, OrReport, Result};
 use crate::owned;
-use crate::reader::RowReader;
+use crate::engine;
+use crate::reader::{self, RowReader};
 use crate::types;
 
 struct Methods<T>(T);
@@ -66,6 +67,7 @@ pub unsafe fn install(stmt: *mut pg_sys::PlannedStmt, d: &Deparsed, cursor_optio
     let csql = std::ffi::CString::new(d.sql.as_str()).expect("SQL has no NUL");
     let mut private = PgList::<pg_sys::Node>::new();
     private.push(pg_sys::makeString(pg_sys::pstrdup(csql.as_ptr())) as *mut pg_sys::Node);
+    private.push(pg_sys::makeInteger(d.writes.unwrap_or(0) as i32) as *mut pg_sys::Node);
     for &(id, typid) in &d.params {
         private.push(pg_sys::makeInteger(id) as *mut pg_sys::Node);
         private.push(pg_sys::makeInteger(u32::from(typid) as i32) as *mut pg_sys::Node);
@@ -78,6 +80,17 @@ pub unsafe fn install(stmt: *mut pg_sys::PlannedStmt, d: &Deparsed, cursor_optio
     }
     (*stmt).planTree = top;
     (*stmt).parallelModeNeeded = false;
+    // Row marks belong to the replaced ModifyTable's row-by-row work.
+    (*stmt).rowMarks = std::ptr::null_mut();
+}
+
+/// Is this plan tree a DuckDB CustomScan (possibly under a Material)?
+pub unsafe fn is_duckdb_plan(plan: *mut pg_sys::Plan) -> bool {
+    let mut p = plan;
+    if !p.is_null() && (*p).type_ == pg_sys::NodeTag::T_Material {
+        p = (*p).lefttree;
+    }
+    !p.is_null() && (*p).type_ == pg_sys::NodeTag::T_CustomScan && (*(p as *mut pg_sys::CustomScan)).methods == &SCAN_METHODS.0 as *const _
 }
 
 #[repr(C)]
@@ -85,8 +98,20 @@ struct DuckExecState {
     css: pg_sys::CustomScanState,
     reader: *mut RowReader,
     sql: *const std::ffi::c_char,
-    /// custom_private: the SQL, then (param id, param type) pairs.
+    /// custom_private: the SQL, the storage a data-modifying statement
+    /// changes (0: none), then (param id, param type) pairs.
     private: *mut pg_sys::List,
+    /// UPDATE / DELETE / INSERT: the storage changed.
+    writes: Option<u32>,
+    /// A data-modifying statement without RETURNING has run.
+    ran: bool,
+}
+
+/// Index of the first (param id, type) pair in custom_private.
+const FIRST_PARAM: usize = 2;
+
+unsafe fn private_int(list: &PgList<pg_sys::Node>, i: usize) -> i32 {
+    (*(list.get_ptr(i).expect("custom_private entry") as *mut pg_sys::Integer)).ival
 }
 
 unsafe fn sql_of(cscan: *mut pg_sys::CustomScan) -> *const std::ffi::c_char {
@@ -98,10 +123,10 @@ unsafe fn sql_of(cscan: *mut pg_sys::CustomScan) -> *const std::ffi::c_char {
 /// The statement's parameter values as DuckDB-readable text (None: NULL).
 unsafe fn parameter_values(private: *mut pg_sys::List, params: pg_sys::ParamListInfo) -> Result<Vec<Option<String>>> {
     let list = PgList::<pg_sys::Node>::from_pg(private);
-    let int = |i: usize| (*(list.get_ptr(i).expect("param info") as *mut pg_sys::Integer)).ival;
     let mut values = Vec::new();
-    for k in 0..(list.len() - 1) / 2 {
-        let (id, typid) = (int(1 + 2 * k), pg_sys::Oid::from(int(2 + 2 * k) as u32));
+    for k in 0..(list.len() - FIRST_PARAM) / 2 {
+        let at = FIRST_PARAM + 2 * k;
+        let (id, typid) = (private_int(&list, at), pg_sys::Oid::from(private_int(&list, at + 1) as u32));
         if params.is_null() || id < 1 || id > (*params).numParams {
             return Err(Error::new(PgSqlErrorCode::ERRCODE_UNDEFINED_PARAMETER, format!("there is no parameter ${id}")));
         }
@@ -135,6 +160,8 @@ unsafe extern "C-unwind" fn create_state(cscan: *mut pg_sys::CustomScan) -> *mut
     (*st).css.methods = &EXEC_METHODS.0;
     (*st).sql = sql_of(cscan);
     (*st).private = (*cscan).custom_private;
+    let storage = private_int(&PgList::from_pg((*cscan).custom_private), 1) as u32;
+    (*st).writes = (storage != 0).then_some(storage);
     st as *mut pg_sys::Node
 }
 
@@ -151,6 +178,9 @@ unsafe extern "C-unwind" fn begin(node: *mut pg_sys::CustomScanState, estate: *m
     let params = parameter_values((*st).private, (*estate).es_param_list_info).or_report();
     reader.configure(CStr::from_ptr((*st).sql).to_string_lossy().into_owned(), columns, (*desc).natts as usize);
     reader.set_params(params);
+    if let Some(storage) = (*st).writes {
+        reader.set_writes(storage);
+    }
     // If the query errors out, EndCustomScan is not called: the reader goes
     // with the query's memory.
     owned::own_in_context(cxt, &mut (*st).reader, reader);
@@ -160,7 +190,29 @@ unsafe extern "C-unwind" fn begin(node: *mut pg_sys::CustomScanState, estate: *m
 unsafe extern "C-unwind" fn next(ss: *mut pg_sys::ScanState) -> *mut pg_sys::TupleTableSlot {
     let st = ss as *mut DuckExecState;
     let slot = (*ss).ss_ScanTupleSlot;
-    (*(*st).reader).next_into(slot).or_report();
+    let estate = (*ss).ps.state;
+    let reader = &mut *(*st).reader;
+    match (*st).writes {
+        // UPDATE/DELETE/INSERT without RETURNING: run it, count its rows
+        // (the command tag's count), return nothing.
+        Some(storage) if (*(*slot).tts_tupleDescriptor).natts == 0 => {
+            reader::clear_slot(slot);
+            if !(*st).ran {
+                (*st).ran = true;
+                let n = engine::write_counted(storage, reader.sql(), reader.params()).or_report();
+                (*estate).es_processed += n;
+            }
+        }
+        // With RETURNING: every returned row is a changed row.
+        Some(_) => {
+            if reader.next_into(slot).or_report() {
+                (*estate).es_processed += 1;
+            }
+        }
+        None => {
+            reader.next_into(slot).or_report();
+        }
+    }
     slot
 }
 

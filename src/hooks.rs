@@ -2,8 +2,8 @@
 //! - object_access_hook: DROP of a duckdb relation schedules its DuckDB
 //!   table for removal after commit; DROP DATABASE schedules its file.
 //! - ExecutorStart_hook: a statement that writes a duckdb table opens the
-//!   DuckDB file read-write before its scans start; UPDATE/DELETE/MERGE on
-//!   duckdb tables are refused before any row is touched.
+//!   DuckDB file read-write before its scans start; UPDATE/DELETE not run
+//!   by DuckDB, and MERGE, are refused before any row is touched.
 //! - set_rel_pathlist_hook: no parallel plans over duckdb tables (workers
 //!   cannot share the leader's DuckDB instance or its unflushed rows).
 
@@ -98,6 +98,8 @@ unsafe extern "C-unwind" fn executor_start(query_desc: *mut pg_sys::QueryDesc, e
     }
 }
 
+const NOT_IN_DUCKDB: &str = "SET duckam.execution = auto (or force) so that DuckDB executes the statement.";
+
 unsafe fn prepare_duckdb_writes(query_desc: *mut pg_sys::QueryDesc) {
     let stmt = (*query_desc).plannedstmt;
     let results = PgList::<std::ffi::c_void>::from_pg((*stmt).resultRelations);
@@ -111,16 +113,19 @@ unsafe fn prepare_duckdb_writes(query_desc: *mut pg_sys::QueryDesc) {
         if !is_duckdb_relid((*rte).relid) {
             continue;
         }
-        let what = match (*stmt).commandType {
-            pg_sys::CmdType::CMD_INSERT => None,
-            pg_sys::CmdType::CMD_UPDATE => Some("UPDATE"),
-            pg_sys::CmdType::CMD_DELETE => Some("DELETE"),
-            _ => Some("MERGE"),
+        // UPDATE and DELETE run only inside DuckDB (the planner hook has
+        // replaced the ModifyTable by a DuckDB scan); MERGE never does.
+        // A SELECT here has data-modifying WITH queries: their INSERTs go
+        // through the access method, which refuses row updates and deletes.
+        let refusal = match (*stmt).commandType {
+            pg_sys::CmdType::CMD_INSERT | pg_sys::CmdType::CMD_SELECT => None,
+            _ if crate::exec::is_duckdb_plan((*stmt).planTree) => None,
+            pg_sys::CmdType::CMD_UPDATE => Some(("UPDATE on duckdb tables runs only in DuckDB", NOT_IN_DUCKDB)),
+            pg_sys::CmdType::CMD_DELETE => Some(("DELETE on duckdb tables runs only in DuckDB", NOT_IN_DUCKDB)),
+            _ => Some(("MERGE is not supported on duckdb tables", "Use UPDATE, DELETE and INSERT … SELECT statements instead.")),
         };
-        if let Some(what) = what {
-            Error::unsupported(format!("{what} on duckdb tables is not supported yet"))
-                .with_hint("duckdb tables take INSERT, COPY FROM and TRUNCATE; UPDATE and DELETE arrive with DuckDB query pushdown.")
-                .report();
+        if let Some((message, hint)) = refusal {
+            Error::unsupported(message).with_hint(hint).report();
         }
         engine::begin(Access::Write).or_report();
     }

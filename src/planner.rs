@@ -1,10 +1,12 @@
 //! The planner hook (ARCHITECTURE §5). When `duckam.execution` is not off
-//! and a SELECT reads duckdb tables, the Query is deparsed *before*
+//! and a SELECT reads duckdb tables (or an UPDATE, DELETE or INSERT …
+//! SELECT changes one), the Query is deparsed *before*
 //! standard planning (which rewrites the Query in place); the standard plan
 //! is still built, so the PlannedStmt keeps its range table, permission
 //! checks and plan-cache invalidation items, and only its plan tree is
 //! replaced by a CustomScan that runs the SQL in DuckDB. A Query the
-//! deparser refuses runs as planned by PostgreSQL (auto) or fails (force).
+//! deparser refuses runs as planned by PostgreSQL (auto) or fails (force);
+//! an UPDATE or DELETE it refuses always fails (there is no row-by-row path).
 
 use std::ffi::c_char;
 
@@ -33,16 +35,27 @@ unsafe extern "C-unwind" fn planner(
     bound_params: pg_sys::ParamListInfo,
 ) -> *mut pg_sys::PlannedStmt {
     let mode = gucs::EXECUTION.get();
-    // Only reads are taken; writes go through the access method (INSERT,
-    // COPY) or are refused by it (UPDATE/DELETE until pushdown exists).
-    let is_select = (*parse).commandType == pg_sys::CmdType::CMD_SELECT;
-    let attempt = if mode != Execution::Off && is_select && deparse::touches_duckdb(parse) {
+    let command = (*parse).commandType;
+    // What DuckDB is asked to run: reads of duckdb tables, and UPDATE /
+    // DELETE / INSERT … SELECT whose target is one (an INSERT only when
+    // its source reads duckdb tables; other INSERTs go through the access
+    // method's buffered appends).
+    let attempt = if mode == Execution::Off || !(*parse).utilityStmt.is_null() {
+        None
+    } else {
+        use pg_sys::CmdType::*;
         // Deparse now: planning scribbles on the Query. The result holds
         // its own copies of the expressions it needs.
-        Some(deparse::deparse(parse))
-    } else {
-        None
+        match command {
+            CMD_SELECT if deparse::touches_duckdb(parse) => Some(deparse::deparse(parse)),
+            CMD_UPDATE | CMD_DELETE if deparse::duckdb_target(parse).is_some() => Some(deparse::deparse_modify(parse)),
+            CMD_INSERT if deparse::duckdb_target(parse).is_some() && deparse::source_touches_duckdb(parse) => {
+                Some(deparse::deparse_modify(parse))
+            }
+            _ => None,
+        }
     };
+    let must_run_in_duckdb = matches!(command, pg_sys::CmdType::CMD_UPDATE | pg_sys::CmdType::CMD_DELETE);
     let stmt = match PREV_PLANNER {
         Some(prev) => prev(parse, query_string, cursor_options, bound_params),
         None => pg_sys::standard_planner(parse, query_string, cursor_options, bound_params),
@@ -54,6 +67,12 @@ unsafe extern "C-unwind" fn planner(
             stmt
         }
         Some(Err(construct)) => {
+            if must_run_in_duckdb {
+                let what = if command == pg_sys::CmdType::CMD_UPDATE { "UPDATE" } else { "DELETE" };
+                Error::unsupported(format!("{what} on a duckdb table runs in DuckDB, and this one cannot: it uses {construct}"))
+                    .with_hint("Rewrite the statement without that construct; duckdb tables have no row-by-row UPDATE/DELETE path.")
+                    .report();
+            }
             if mode == Execution::Force {
                 Error::unsupported(format!("this query cannot run in DuckDB: it uses {construct}"))
                     .with_hint("SET duckam.execution = auto to let PostgreSQL run such queries.")

@@ -15,6 +15,8 @@ pub struct RowReader {
     sql: String,
     /// Values of the statement's `$n` parameters, as text (None: NULL).
     params: Vec<Option<String>>,
+    /// The storage a data-modifying statement (UPDATE … RETURNING) changes.
+    writes: Option<u32>,
     columns: Rc<Vec<Column>>,
     natts: usize,
     stream: Option<StreamId>,
@@ -54,6 +56,7 @@ impl RowReader {
         RowReader {
             sql: String::new(),
             params: Vec::new(),
+            writes: None,
             columns: Rc::new(Vec::new()),
             natts: 0,
             stream: None,
@@ -84,6 +87,19 @@ impl RowReader {
         self.params = params;
     }
 
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    pub fn params(&self) -> &[Option<String>] {
+        &self.params
+    }
+
+    /// The query changes `storage` (a relfilenode) and returns rows.
+    pub fn set_writes(&mut self, storage: u32) {
+        self.writes = Some(storage);
+    }
+
     /// Starts over (rescan).
     pub fn restart(&mut self) {
         if let Some(id) = self.stream.take() {
@@ -99,7 +115,7 @@ impl RowReader {
         let id = match self.stream {
             Some(id) => id,
             None => {
-                let id = engine::open_stream(&self.sql, &self.params)?;
+                let id = engine::open_stream(&self.sql, &self.params, self.writes)?;
                 self.stream = Some(id);
                 id
             }

@@ -12,7 +12,7 @@ fn refuse(what: &str, hint: &str) -> ! {
 }
 
 const NO_INDEX: &str = "duckdb tables are scanned column-wise by DuckDB and have no indexes; drop the index, primary key or unique constraint.";
-const NO_ROW_UPDATE: &str = "UPDATE, DELETE and row locks on duckdb tables arrive with DuckDB query pushdown.";
+const NO_ROW_UPDATE: &str = "UPDATE and DELETE on duckdb tables run as whole statements in DuckDB; inside a data-modifying WITH, or with row locks (FOR UPDATE), they cannot.";
 
 #[pg_guard]
 pub unsafe extern "C-unwind" fn parallelscan_estimate(_rel: pg_sys::Relation) -> pg_sys::Size {

@@ -334,7 +334,7 @@ pub unsafe fn deparse(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<Expr, Re
             let arg = c.arg as *mut pg_sys::Node;
             let from = pg_sys::exprType(arg);
             // Text forms that agree: integers, booleans, uuids, text itself.
-            if is_text(c.resulttype) && (is_int(from) || matches!(from, pg_sys::BOOLOID | pg_sys::UUIDOID) || is_text(from)) {
+            if is_text(c.resulttype) && (is_int(from) || matches!(from, pg_sys::BOOLOID | pg_sys::UUIDOID | pg_sys::UNKNOWNOID) || is_text(from)) {
                 return Ok(Expr::Cast { arg: Box::new(deparse(ctx, arg)?), ty: "VARCHAR".into() });
             }
             refuse(format!("a cast from {} to {}", type_name(from), type_name(c.resulttype)))
@@ -435,6 +435,15 @@ pub unsafe fn literal_text(typid: pg_sys::Oid, d: pg_sys::Datum) -> Result<(Stri
 
 unsafe fn constant(c: *mut pg_sys::Const) -> Result<Expr, Refusal> {
     let c = &*c;
+    if c.consttype == pg_sys::UNKNOWNOID {
+        // An untyped literal (e.g. in INSERT … SELECT 'x'): its text, which
+        // the consumer coerces (see CoerceViaIO).
+        if c.constisnull {
+            return Ok(Expr::Cast { arg: Box::new(Expr::Null), ty: "VARCHAR".into() });
+        }
+        let text = CStr::from_ptr(c.constvalue.cast_mut_ptr::<std::ffi::c_char>()).to_string_lossy().into_owned();
+        return Ok(Expr::Literal { text, ty: "VARCHAR".into() });
+    }
     if c.constisnull {
         let ty = duck_type(c.consttype, c.consttypmod)?;
         return Ok(Expr::Cast { arg: Box::new(Expr::Null), ty });
@@ -449,19 +458,32 @@ unsafe fn constant(c: *mut pg_sys::Const) -> Result<Expr, Refusal> {
 /// A parameter ($n) of a prepared statement or PL/pgSQL: bound as text
 /// at execution and cast to its type.
 unsafe fn param(ctx: &mut Ctx, p: *mut pg_sys::Param) -> Result<Expr, Refusal> {
+    if (*p).paramtype == pg_sys::NUMERICOID {
+        // A DECIMAL needs its scale in the statement text; the value's own
+        // scale is only known at execution (see numeric_param_as).
+        return refuse("a numeric parameter");
+    }
+    let ty = literal_type((*p).paramtype).ok_or_else(|| format!("a parameter of type {}", type_name((*p).paramtype)))?;
+    param_as(ctx, p, ty)
+}
+
+/// Parameter `p` read from its text form as DuckDB type `ty`.
+unsafe fn param_as(ctx: &mut Ctx, p: *mut pg_sys::Param, ty: &str) -> Result<Expr, Refusal> {
     let p = &*p;
     if p.paramkind != pg_sys::ParamKind::PARAM_EXTERN {
         return refuse("an internal parameter");
     }
-    if p.paramtype == pg_sys::NUMERICOID {
-        // A DECIMAL needs its scale in the statement text; the value's own
-        // scale is only known at execution.
-        return refuse("a numeric parameter");
-    }
-    let ty = literal_type(p.paramtype).ok_or_else(|| format!("a parameter of type {}", type_name(p.paramtype)))?;
     let n = ctx.param(p.paramid, p.paramtype);
     let text = Expr::Cast { arg: Box::new(Expr::Param(n)), ty: "VARCHAR".into() };
     Ok(Expr::Cast { arg: Box::new(text), ty: ty.into() })
+}
+
+/// A numeric parameter coerced to a numeric(p,s) (e.g. assigned to such a
+/// column): its text is read straight into DECIMAL(p,s), which rounds half
+/// away from zero and fails on overflow, as PostgreSQL's coercion does.
+pub unsafe fn numeric_param_as(ctx: &mut Ctx, node: *mut pg_sys::Node, ty: &str) -> Option<Result<Expr, Refusal>> {
+    let is_numeric_param = (*node).type_ == pg_sys::NodeTag::T_Param && (*(node as *mut pg_sys::Param)).paramtype == pg_sys::NUMERICOID;
+    is_numeric_param.then(|| param_as(ctx, node as *mut pg_sys::Param, ty))
 }
 
 /// Checks a comparison's operands agree in both systems.

@@ -10,6 +10,7 @@ use duckam_logic::sql::Expr;
 use pgrx::pg_sys;
 use pgrx::PgList;
 
+use crate::error::raise_text;
 use super::expr::{self, deparse, is_float, is_int, is_text, orders_alike, text_equality_alike, text_orders_alike, type_name};
 use super::{refuse, Ctx, Refusal};
 
@@ -325,11 +326,20 @@ unsafe fn type_cast(ctx: &mut Ctx, a: &[*mut pg_sys::Node], to: pg_sys::Oid, typ
         pg_sys::NUMERICOID => is_int(from) || from == pg_sys::NUMERICOID,
         pg_sys::TIMESTAMPOID => from == pg_sys::DATEOID || from == pg_sys::TIMESTAMPOID,
         pg_sys::DATEOID => from == pg_sys::TIMESTAMPOID,
-        pg_sys::TEXTOID | pg_sys::VARCHAROID => is_text(from) && typmod < 0,
+        pg_sys::TEXTOID => is_text(from) && typmod < 0,
+        pg_sys::VARCHAROID => is_text(from),
         _ => false,
     };
     if !ok {
         return refused();
+    }
+    if to == pg_sys::VARCHAROID && typmod >= 0 {
+        return varchar_length(ctx, a, typmod - pg_sys::VARHDRSZ as i32);
+    }
+    if to == pg_sys::NUMERICOID && typmod >= 0 {
+        if let Some(p) = expr::numeric_param_as(ctx, a[0], &expr::duck_type(to, typmod)?) {
+            return p;
+        }
     }
     let ty = if to == pg_sys::NUMERICOID {
         if typmod >= 0 {
@@ -349,6 +359,33 @@ unsafe fn type_cast(ctx: &mut Ctx, a: &[*mut pg_sys::Node], to: pg_sys::Oid, typ
         expr::duck_type(to, -1)?
     };
     Ok(cast(deparse(ctx, a[0])?, &ty))
+}
+
+/// varchar(n) coercion as PostgreSQL's varchar(): an explicit cast
+/// truncates; an assignment truncates only trailing spaces and otherwise
+/// fails with "value too long".
+unsafe fn varchar_length(ctx: &mut Ctx, a: &[*mut pg_sys::Node], n: i32) -> Result<Expr, Refusal> {
+    let explicit = match a.get(2) {
+        Some(&flag) if (*flag).type_ == pg_sys::NodeTag::T_Const => (*(flag as *mut pg_sys::Const)).constvalue.value() != 0,
+        _ => return refuse("a varchar length coercion of an unknown kind"),
+    };
+    let x = deparse(ctx, a[0])?;
+    let limit = lit(&n.to_string(), "BIGINT");
+    let cut = call("left", vec![x.clone(), limit.clone()]);
+    if explicit {
+        return Ok(cut);
+    }
+    let rest = call("substr", vec![x.clone(), lit(&(n + 1).to_string(), "BIGINT")]);
+    let too_long = Expr::Logical {
+        and: true,
+        args: vec![
+            Expr::binary(">", call("length", vec![x]), limit),
+            Expr::binary("<>", call("rtrim", vec![rest, lit(" ", "VARCHAR")]), lit("", "VARCHAR")),
+        ],
+    };
+    let message = format!("value too long for type character varying({n})");
+    let raise = call("error", vec![lit(&raise_text(pgrx::PgSqlErrorCode::ERRCODE_STRING_DATA_RIGHT_TRUNCATION, &message), "VARCHAR")]);
+    Ok(Expr::Case { whens: vec![(too_long, raise)], otherwise: Some(Box::new(cut)) })
 }
 
 /// Display scale of a numeric-returning function's result, when every

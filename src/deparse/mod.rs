@@ -14,6 +14,7 @@
 
 mod expr;
 mod funcs;
+mod modify;
 mod output;
 mod query;
 
@@ -50,11 +51,14 @@ pub(crate) struct Ctx {
     pub params: Vec<(i32, pg_sys::Oid)>,
     /// Stand-ins for CaseTestExpr inside `CASE x WHEN …` (innermost last).
     pub case_tests: Vec<*mut pg_sys::Node>,
+    /// A range-table entry (level id, index) DuckDB knows by another name
+    /// than its alias: INSERT's RETURNING names the table itself.
+    pub renamed: Option<(usize, u32, String)>,
 }
 
 impl Ctx {
     fn new() -> Ctx {
-        Ctx { levels: Vec::new(), next_id: 0, params: Vec::new(), case_tests: Vec::new() }
+        Ctx { levels: Vec::new(), next_id: 0, params: Vec::new(), case_tests: Vec::new(), renamed: None }
     }
 
     /// Runs `f` with `q` as the innermost level.
@@ -84,7 +88,11 @@ impl Ctx {
 
     /// DuckDB alias of range-table entry `index` of the level `up` levels out.
     pub fn alias(&self, up: u32, index: u32) -> Result<String, Refusal> {
-        Ok(format!("t{}_{index}", self.level(up)?.id))
+        let id = self.level(up)?.id;
+        match &self.renamed {
+            Some((level, i, name)) if *level == id && *i == index => Ok(name.clone()),
+            _ => Ok(format!("t{id}_{index}")),
+        }
     }
 
     /// The CTE `name` defined `up` levels out, with its DuckDB name.
@@ -123,6 +131,43 @@ impl Ctx {
 pub unsafe fn deparse(q: *mut pg_sys::Query) -> Result<Deparsed, Refusal> {
     let mut ctx = Ctx::new();
     ctx.enter(q, |ctx| output::top_level(ctx, q))
+}
+
+/// Deparses UPDATE / DELETE / INSERT … SELECT on a duckdb table.
+pub unsafe fn deparse_modify(q: *mut pg_sys::Query) -> Result<Deparsed, Refusal> {
+    let mut ctx = Ctx::new();
+    ctx.enter(q, |ctx| modify::statement(ctx, q))
+}
+
+/// The duckdb table a data-modifying statement changes, if any.
+pub unsafe fn duckdb_target(q: *mut pg_sys::Query) -> Option<pg_sys::Oid> {
+    let index = (*q).resultRelation;
+    if index <= 0 {
+        return None;
+    }
+    let rte = PgList::<pg_sys::RangeTblEntry>::from_pg((*q).rtable).get_ptr(index as usize - 1)?;
+    ((*rte).rtekind == pg_sys::RTEKind::RTE_RELATION && is_duckdb_relid((*rte).relid)).then_some((*rte).relid)
+}
+
+/// Does an INSERT read a duckdb table (in its source query, VALUES or
+/// sublinks) — anything besides its target?
+pub unsafe fn source_touches_duckdb(q: *mut pg_sys::Query) -> bool {
+    let rtable = PgList::<pg_sys::RangeTblEntry>::from_pg((*q).rtable);
+    let others = rtable.iter_ptr().enumerate().filter(|(i, _)| *i as i32 + 1 != (*q).resultRelation);
+    let none = std::ptr::null_mut();
+    for (_, rte) in others {
+        let reads = match (*rte).rtekind {
+            pg_sys::RTEKind::RTE_RELATION => is_duckdb_relid((*rte).relid),
+            pg_sys::RTEKind::RTE_SUBQUERY => walk_query((*rte).subquery, none),
+            pg_sys::RTEKind::RTE_VALUES => walker((*rte).values_lists as *mut pg_sys::Node, none),
+            pg_sys::RTEKind::RTE_FUNCTION => walker((*rte).functions as *mut pg_sys::Node, none),
+            _ => false,
+        };
+        if reads {
+            return true;
+        }
+    }
+    walker((*q).targetList as *mut pg_sys::Node, none) || walker((*q).cteList as *mut pg_sys::Node, none)
 }
 
 /// Does the statement read any duckdb table, anywhere (subqueries, CTEs,

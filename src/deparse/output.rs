@@ -25,12 +25,14 @@ pub struct Deparsed {
     pub targets: Vec<*mut pg_sys::TargetEntry>,
     /// PostgreSQL parameter ids and types, in DuckDB `$n` order.
     pub params: Vec<(i32, pg_sys::Oid)>,
+    /// For UPDATE / DELETE / INSERT: the storage (relfilenode) changed.
+    pub writes: Option<u32>,
 }
 
 #[derive(Default)]
-struct Columns {
-    exprs: Vec<(Expr, String)>,
-    scan: Vec<*mut pg_sys::Expr>,
+pub struct Columns {
+    pub exprs: Vec<(Expr, String)>,
+    pub scan: Vec<*mut pg_sys::Expr>,
 }
 
 impl Columns {
@@ -52,9 +54,24 @@ impl Columns {
 
 pub unsafe fn top_level(ctx: &mut Ctx, q: *mut pg_sys::Query) -> Result<Deparsed, Refusal> {
     let mut select = query::select_body(ctx)?;
+    let (columns, targets) = outputs(ctx, q, (*q).targetList)?;
+    if targets.is_empty() {
+        return refuse("a query without output columns");
+    }
+    select.targets = columns.exprs;
+    Ok(Deparsed { sql: select.render(), scan: columns.scan, targets, params: ctx.params.clone(), writes: None })
+}
+
+/// The DuckDB columns and the PostgreSQL outputs over them for a target
+/// list (a SELECT's, or a RETURNING list).
+pub unsafe fn outputs(
+    ctx: &mut Ctx,
+    q: *mut pg_sys::Query,
+    tlist: *mut pg_sys::List,
+) -> Result<(Columns, Vec<*mut pg_sys::TargetEntry>), Refusal> {
     let mut columns = Columns::default();
     let mut targets = Vec::new();
-    for tle in PgList::<pg_sys::TargetEntry>::from_pg((*q).targetList).iter_ptr() {
+    for tle in PgList::<pg_sys::TargetEntry>::from_pg(tlist).iter_ptr() {
         if (*tle).resjunk {
             continue;
         }
@@ -69,11 +86,7 @@ pub unsafe fn top_level(ctx: &mut Ctx, q: *mut pg_sys::Query) -> Result<Deparsed
         pg_sys::fix_opfuncids(computed);
         targets.push(pg_sys::makeTargetEntry(computed as *mut pg_sys::Expr, targets.len() as i16 + 1, (*tle).resname, false));
     }
-    if targets.is_empty() {
-        return refuse("a query without output columns");
-    }
-    select.targets = columns.exprs;
-    Ok(Deparsed { sql: select.render(), scan: columns.scan, targets, params: ctx.params.clone() })
+    Ok((columns, targets))
 }
 
 /// DuckDB computes `node` whole: a column cast to the exact DuckDB type its

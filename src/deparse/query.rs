@@ -20,6 +20,11 @@ unsafe extern "C-unwind" {
     fn has_subclass(relid: pg_sys::Oid) -> bool;
 }
 
+/// Does the table have inheritance children (which a scan of it includes)?
+pub unsafe fn has_children(relid: pg_sys::Oid) -> bool {
+    pg_sys::ffi::pg_guard_ffi_boundary(|| has_subclass(relid))
+}
+
 pub fn output_name(resno: i16) -> String {
     format!("o{resno}")
 }
@@ -181,7 +186,7 @@ unsafe fn grouping_set(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<Groupin
     }
 }
 
-unsafe fn common_table_expr(ctx: &mut Ctx, cte: *mut pg_sys::CommonTableExpr, index: usize) -> Result<Cte, Refusal> {
+pub unsafe fn common_table_expr(ctx: &mut Ctx, cte: *mut pg_sys::CommonTableExpr, index: usize) -> Result<Cte, Refusal> {
     let c = &*cte;
     if !c.search_clause.is_null() || !c.cycle_clause.is_null() {
         return refuse("WITH … SEARCH/CYCLE");
@@ -285,7 +290,7 @@ unsafe fn set_operation_node(
 /// query's own conditions. DuckDB may evaluate conditions in any order, so
 /// this is only done when the query's own conditions cannot leak values
 /// (PostgreSQL's leakproof rule); otherwise PostgreSQL runs the query.
-unsafe fn security_quals(ctx: &mut Ctx) -> Result<Vec<Expr>, Refusal> {
+pub unsafe fn security_quals(ctx: &mut Ctx) -> Result<Vec<Expr>, Refusal> {
     let q = ctx.query();
     let rtable = PgList::<pg_sys::RangeTblEntry>::from_pg((*q).rtable);
     let mut quals = Vec::new();
@@ -321,7 +326,7 @@ unsafe fn user_conditions_leak(q: *mut pg_sys::Query) -> bool {
     conditions.into_iter().any(|c| !c.is_null() && pg_sys::contain_leaked_vars(c))
 }
 
-unsafe fn from_item(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<From, Refusal> {
+pub unsafe fn from_item(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<From, Refusal> {
     match (*node).type_ {
         pg_sys::NodeTag::T_RangeTblRef => {
             let index = (*(node as *mut pg_sys::RangeTblRef)).rtindex as u32;
@@ -338,7 +343,7 @@ unsafe fn from_item(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<From, Refu
                     if !(*rte).tablesample.is_null() {
                         return refuse("TABLESAMPLE");
                     }
-                    if (*rte).inh && pg_sys::ffi::pg_guard_ffi_boundary(|| has_subclass((*rte).relid)) {
+                    if (*rte).inh && has_children((*rte).relid) {
                         return refuse("a table with inheritance children");
                     }
                     let (_, filenode, _) = relation_info((*rte).relid).ok_or("a dropped table")?;

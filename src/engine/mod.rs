@@ -42,6 +42,11 @@ struct Stream {
     /// Chunks drained from the result when another statement needed the
     /// connection (DuckDB allows one active streaming result per connection).
     spilled: VecDeque<DataChunk>,
+    /// A data-modifying statement's storage, until its changes are known
+    /// to be made (the first RETURNING row: DuckDB finishes the change
+    /// before it returns any). A statement that fails has changed nothing:
+    /// DuckDB aborts its whole transaction.
+    writes: Option<u32>,
 }
 
 /// Rows waiting to be appended to one DuckDB table.
@@ -302,7 +307,8 @@ pub fn run<R>(access: Access, f: impl FnOnce(&Connection) -> ffi::DuckResult<R>)
         let conn = conn(s);
         let r = interrupt::guarded(Some(conn), || f(conn));
         s.failed |= r.is_err();
-        s.dirty |= access == Access::Write;
+        // A failed statement changed nothing: DuckDB aborted its transaction.
+        s.dirty |= access == Access::Write && r.is_ok();
         Ok(r?)
     })
 }
@@ -312,6 +318,33 @@ pub fn run<R>(access: Access, f: impl FnOnce(&Connection) -> ffi::DuckResult<R>)
 pub fn write(storage: u32, sql: &str) -> Result<u64> {
     let n = run(Access::Write, |c| c.execute(sql))?;
     with_state(|s| s.ledger.wrote(current_subxact(), storage));
+    Ok(n)
+}
+
+/// Runs a data-modifying statement with parameters (no RETURNING) on
+/// behalf of `storage`; returns DuckDB's count of rows changed.
+pub fn write_counted(storage: u32, sql: &str, params: &[Option<String>]) -> Result<u64> {
+    let was_dirty = with_state(|s| s.dirty);
+    let n = run(Access::Write, |c| {
+        let mut result = c.stream(sql, params)?;
+        let mut n = 0;
+        while let Some(chunk) = result.next_chunk()? {
+            for i in 0..chunk.len() {
+                if chunk.column(0).is_valid(i) {
+                    n += chunk.column(0).get::<i64>(i) as u64;
+                }
+            }
+        }
+        Ok(n)
+    })?;
+    with_state(|s| {
+        if n > 0 {
+            s.ledger.wrote(current_subxact(), storage);
+        } else {
+            // No row changed: DuckDB's transaction is as clean as before.
+            s.dirty = was_dirty;
+        }
+    });
     Ok(n)
 }
 
@@ -334,8 +367,10 @@ pub fn current_subxact() -> u32 {
 }
 
 /// Starts streaming a query; returns its id for `next_chunk` / `close_stream`.
-pub fn open_stream(sql: &str, params: &[Option<String>]) -> Result<StreamId> {
-    begin(Access::Read)?;
+/// `writes`: the storage (relfilenode) a data-modifying statement changes,
+/// recorded for savepoint handling.
+pub fn open_stream(sql: &str, params: &[Option<String>], writes: Option<u32>) -> Result<StreamId> {
+    begin(if writes.is_some() { Access::Write } else { Access::Read })?;
     flush_all()?;
     with_state(|s| {
         release_connection(s)?;
@@ -343,7 +378,7 @@ pub fn open_stream(sql: &str, params: &[Option<String>]) -> Result<StreamId> {
         let result = interrupt::guarded(Some(conn), || conn.stream(sql, params)).inspect_err(|_| s.failed = true)?;
         let id = s.next_stream;
         s.next_stream += 1;
-        s.streams.insert(id, Stream { result: Some(result), spilled: VecDeque::new() });
+        s.streams.insert(id, Stream { result: Some(result), spilled: VecDeque::new(), writes });
         s.active = Some(id);
         Ok(id)
     })
@@ -352,17 +387,24 @@ pub fn open_stream(sql: &str, params: &[Option<String>]) -> Result<StreamId> {
 /// Next chunk of a stream; `None` at its end.
 pub fn next_chunk(id: StreamId) -> Result<Option<DataChunk>> {
     with_state(|s| {
-        let State { streams, instance, failed, .. } = s;
+        let State { streams, instance, failed, dirty, ledger, .. } = s;
         let stream = streams.get_mut(&id).ok_or_else(|| Error::internal("unknown DuckDB stream"))?;
         if let Some(chunk) = stream.spilled.pop_front() {
             return Ok(Some(chunk));
         }
-        match stream.result.as_mut() {
-            Some(result) => {
-                Ok(interrupt::guarded(instance.as_ref().map(|x| &x.conn), || result.next_chunk()).inspect_err(|_| *failed = true)?)
+        let chunk = match stream.result.as_mut() {
+            Some(result) => interrupt::guarded(instance.as_ref().map(|x| &x.conn), || result.next_chunk()).inspect_err(|_| *failed = true)?,
+            None => None,
+        };
+        // RETURNING rows come only once every change is made; no rows: no change.
+        if let (Some(storage), Some(c)) = (stream.writes, chunk.as_ref()) {
+            if c.len() > 0 {
+                stream.writes = None;
+                *dirty = true;
+                ledger.wrote(current_subxact(), storage);
             }
-            None => Ok(None),
         }
+        Ok(chunk)
     })
 }
 

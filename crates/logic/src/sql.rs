@@ -322,6 +322,70 @@ impl Select {
     }
 }
 
+/// What a data-modifying statement does to its target table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// `UPDATE table AS alias SET col = expr, … [FROM …]`
+    Update { set: Vec<(String, Expr)>, from: Vec<From> },
+    /// `DELETE FROM table AS alias [USING …]`
+    Delete { using: Vec<From> },
+    /// `INSERT INTO table (cols) SELECT exprs FROM …`; RETURNING names the
+    /// table itself (DuckDB binds no alias there).
+    Insert { columns: Vec<String>, values: Vec<Expr>, from: Vec<From> },
+}
+
+/// UPDATE / DELETE / INSERT … SELECT on one table, with its WITH clause,
+/// condition and RETURNING list (empty: DuckDB returns the row count).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Modify {
+    pub with: Vec<Cte>,
+    pub recursive: bool,
+    pub table: String,
+    pub alias: String,
+    pub change: Change,
+    pub filter: Option<Expr>,
+    pub returning: Vec<(Expr, String)>,
+}
+
+impl Modify {
+    pub fn render(&self) -> String {
+        let mut s = with_clause(&self.with, self.recursive);
+        let table = quote_ident(&self.table);
+        let alias = quote_ident(&self.alias);
+        let froms = |items: &[From]| items.iter().map(From::render).collect::<Vec<_>>().join(", ");
+        match &self.change {
+            Change::Update { set, from } => {
+                let set: Vec<String> = set.iter().map(|(c, e)| format!("{} = {}", quote_ident(c), e.render())).collect();
+                s.push_str(&format!("UPDATE {table} AS {alias} SET {}", set.join(", ")));
+                if !from.is_empty() {
+                    s.push_str(&format!(" FROM {}", froms(from)));
+                }
+            }
+            Change::Delete { using } => {
+                s.push_str(&format!("DELETE FROM {table} AS {alias}"));
+                if !using.is_empty() {
+                    s.push_str(&format!(" USING {}", froms(using)));
+                }
+            }
+            Change::Insert { columns, values, from } => {
+                let cols: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
+                s.push_str(&format!("INSERT INTO {table} ({}) SELECT {}", cols.join(", "), list(values)));
+                if !from.is_empty() {
+                    s.push_str(&format!(" FROM {}", froms(from)));
+                }
+            }
+        }
+        if let Some(w) = &self.filter {
+            s.push_str(&format!(" WHERE {}", w.render()));
+        }
+        if !self.returning.is_empty() {
+            let r: Vec<String> = self.returning.iter().map(|(e, a)| format!("{} AS {}", e.render(), quote_ident(a))).collect();
+            s.push_str(&format!(" RETURNING {}", r.join(", ")));
+        }
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -431,5 +495,41 @@ mod tests {
         );
         let x = Expr::Quantified { left: Box::new(Expr::Param(1)), op: "=".into(), all: false, sql: "SELECT 1".into() };
         assert_eq!(x.render(), "($1 = ANY (SELECT 1))");
+    }
+    #[test]
+    fn renders_update_delete_and_insert_select() {
+        let u = Modify {
+            with: vec![],
+            recursive: false,
+            table: "r_5".into(),
+            alias: "t0_1".into(),
+            change: Change::Update {
+                set: vec![("c2".into(), Expr::binary("+", Expr::column("t0_1", "c2"), Expr::Param(1)))],
+                from: vec![From::Table { name: "r_6".into(), alias: "t0_2".into() }],
+            },
+            filter: Some(Expr::binary("=", Expr::column("t0_1", "c1"), Expr::column("t0_2", "c1"))),
+            returning: vec![(Expr::column("t0_1", "c1"), "o1".into())],
+        };
+        assert_eq!(
+            u.render(),
+            "UPDATE \"r_5\" AS \"t0_1\" SET \"c2\" = (\"t0_1\".\"c2\" + $1) FROM \"r_6\" AS \"t0_2\" \
+             WHERE (\"t0_1\".\"c1\" = \"t0_2\".\"c1\") RETURNING \"t0_1\".\"c1\" AS \"o1\""
+        );
+        let d = Modify { change: Change::Delete { using: vec![] }, returning: vec![], ..u.clone() };
+        assert_eq!(d.render(), "DELETE FROM \"r_5\" AS \"t0_1\" WHERE (\"t0_1\".\"c1\" = \"t0_2\".\"c1\")");
+        let i = Modify {
+            change: Change::Insert {
+                columns: vec!["c1".into(), "c2".into()],
+                values: vec![Expr::column("t0_2", "o1"), Expr::Null],
+                from: vec![From::Subquery { sql: "SELECT 1 AS o1".into(), alias: "t0_2".into() }],
+            },
+            filter: None,
+            returning: vec![],
+            ..u
+        };
+        assert_eq!(
+            i.render(),
+            "INSERT INTO \"r_5\" (\"c1\", \"c2\") SELECT \"t0_2\".\"o1\", NULL FROM (SELECT 1 AS o1) AS \"t0_2\""
+        );
     }
 }

@@ -1,0 +1,293 @@
+//! UPDATE, DELETE and INSERT … SELECT on a duckdb table → one DuckDB
+//! statement. What PostgreSQL's executor would check per new row is asked
+//! of DuckDB instead, with PostgreSQL's wording and SQLSTATE: NOT NULL,
+//! CHECK constraints, row-level security WITH CHECK policies and view
+//! CHECK OPTIONs become `CASE WHEN <violated> THEN error(…)` around the
+//! first assigned value. What cannot be checked that way (triggers —
+//! including foreign keys —, stored generated columns, ON CONFLICT) is
+//! refused, and the statement does not run in DuckDB.
+
+use std::ffi::CStr;
+
+use duckam_logic::naming;
+use duckam_logic::sql::{Change, Expr, Modify};
+use pgrx::pg_sys;
+use pgrx::PgList;
+
+use super::expr::{self, duck_type};
+use super::output::{self, Deparsed};
+use super::query;
+use super::{refuse, Ctx, Refusal};
+use crate::error::raise_text;
+use crate::hooks::relation_info;
+
+use pgrx::PgSqlErrorCode as Code;
+pub unsafe fn statement(ctx: &mut Ctx, q: *mut pg_sys::Query) -> Result<Deparsed, Refusal> {
+    let qr = &*q;
+    let command = qr.commandType;
+    let what = match command {
+        pg_sys::CmdType::CMD_UPDATE => "UPDATE",
+        pg_sys::CmdType::CMD_DELETE => "DELETE",
+        pg_sys::CmdType::CMD_INSERT => "INSERT",
+        _ => return refuse("a statement other than SELECT, INSERT, UPDATE or DELETE"),
+    };
+    let checks: [(bool, &str); 4] = [
+        (!qr.onConflict.is_null(), "INSERT … ON CONFLICT"),
+        (qr.hasModifyingCTE, "data-modifying WITH"),
+        (qr.hasTargetSRFs, "set-returning functions"),
+        (!qr.returningList.is_null() && pg_sys::checkExprHasSubLink(qr.returningList as *mut pg_sys::Node), "a subquery in RETURNING"),
+    ];
+    if let Some((_, why)) = checks.iter().find(|(hit, _)| *hit) {
+        return refuse(*why);
+    }
+    let index = qr.resultRelation as u32;
+    let rte = ctx.rte(0, index)?;
+    if (*rte).inh && query::has_children((*rte).relid) {
+        return refuse("a table with inheritance children");
+    }
+    let relid = (*rte).relid;
+    let (_, storage, _) = relation_info(relid).ok_or("a dropped table")?;
+    let relname = CStr::from_ptr(pg_sys::get_rel_name(relid)).to_string_lossy().into_owned();
+    let rel = pg_sys::relation_open(relid, pg_sys::NoLock as i32);
+    let table = TableFacts::of(rel, command);
+    pg_sys::relation_close(rel, pg_sys::NoLock as i32);
+    if table.has_triggers {
+        return refuse(format!("a table with {what} triggers (foreign keys are triggers too)"));
+    }
+    if table.has_generated && command != pg_sys::CmdType::CMD_DELETE {
+        return refuse("a table with generated columns");
+    }
+
+    let mut m = Modify {
+        with: Vec::new(),
+        recursive: qr.hasRecursive,
+        table: naming::table_name(storage),
+        alias: ctx.alias(0, index)?,
+        change: Change::Delete { using: Vec::new() },
+        filter: None,
+        returning: Vec::new(),
+    };
+    for cte in PgList::<pg_sys::CommonTableExpr>::from_pg(qr.cteList).iter_ptr() {
+        let n = m.with.len();
+        m.with.push(query::common_table_expr(ctx, cte, n)?);
+    }
+    let mut from = Vec::new();
+    for item in PgList::<pg_sys::Node>::from_pg((*qr.jointree).fromlist).iter_ptr() {
+        let is_target = (*item).type_ == pg_sys::NodeTag::T_RangeTblRef && (*(item as *mut pg_sys::RangeTblRef)).rtindex as u32 == index;
+        if !is_target {
+            from.push(query::from_item(ctx, item)?);
+        }
+    }
+    let mut filters = query::security_quals(ctx)?;
+    if !(*qr.jointree).quals.is_null() {
+        filters.push(expr::deparse(ctx, (*qr.jointree).quals)?);
+    }
+    m.filter = match filters.len() {
+        0 => None,
+        1 => filters.pop(),
+        _ => Some(Expr::Logical { and: true, args: filters }),
+    };
+
+    m.change = match command {
+        pg_sys::CmdType::CMD_DELETE => Change::Delete { using: from },
+        _ => {
+            let values = assigned_values(ctx, q, &table, &relname)?;
+            let (columns, values): (Vec<String>, Vec<Expr>) = values.into_iter().unzip();
+            if command == pg_sys::CmdType::CMD_UPDATE {
+                Change::Update { set: columns.into_iter().zip(values).collect(), from }
+            } else {
+                Change::Insert { columns, values, from }
+            }
+        }
+    };
+
+    let mut scan = Vec::new();
+    let mut targets = Vec::new();
+    if !qr.returningList.is_null() {
+        if command == pg_sys::CmdType::CMD_INSERT {
+            // DuckDB's INSERT … RETURNING knows the table by its name.
+            ctx.renamed = Some((ctx.level(0)?.id, index, m.table.clone()));
+        }
+        let (columns, outputs) = output::outputs(ctx, q, qr.returningList)?;
+        m.returning = columns.exprs;
+        scan = columns.scan;
+        targets = outputs;
+    }
+    Ok(Deparsed { sql: m.render(), scan, targets, params: ctx.params.clone(), writes: Some(storage) })
+}
+
+/// What the target relation asks of a new row beyond its column types.
+struct TableFacts {
+    has_triggers: bool,
+    has_generated: bool,
+    /// (attno, column name) of NOT NULL columns.
+    not_null: Vec<(i16, String)>,
+    /// (constraint name, expression over Vars of varno 1).
+    checks: Vec<(String, *mut pg_sys::Node)>,
+    /// (attno, type, typmod) of every live column.
+    columns: Vec<(i16, pg_sys::Oid, i32)>,
+}
+
+impl TableFacts {
+    unsafe fn of(rel: pg_sys::Relation, command: pg_sys::CmdType::Type) -> TableFacts {
+        let event = match command {
+            pg_sys::CmdType::CMD_INSERT => pg_sys::TRIGGER_TYPE_INSERT,
+            pg_sys::CmdType::CMD_UPDATE => pg_sys::TRIGGER_TYPE_UPDATE,
+            _ => pg_sys::TRIGGER_TYPE_DELETE,
+        } as i16;
+        let trig = (*rel).trigdesc;
+        let has_triggers = !trig.is_null()
+            && std::slice::from_raw_parts((*trig).triggers, (*trig).numtriggers as usize).iter().any(|t| t.tgtype & event != 0);
+        let desc = (*rel).rd_att;
+        let constr = (*desc).constr;
+        let mut facts = TableFacts {
+            has_triggers,
+            has_generated: !constr.is_null() && (*constr).has_generated_stored,
+            not_null: Vec::new(),
+            checks: Vec::new(),
+            columns: Vec::new(),
+        };
+        for att in (*desc).attrs.as_slice((*desc).natts as usize) {
+            if att.attisdropped {
+                continue;
+            }
+            facts.columns.push((att.attnum, att.atttypid, att.atttypmod));
+            if att.attnotnull {
+                facts.not_null.push((att.attnum, CStr::from_ptr(att.attname.data.as_ptr()).to_string_lossy().into_owned()));
+            }
+        }
+        if !constr.is_null() {
+            for c in std::slice::from_raw_parts((*constr).check, (*constr).num_check as usize) {
+                let name = CStr::from_ptr(c.ccname).to_string_lossy().into_owned();
+                facts.checks.push((name, pg_sys::stringToNode(c.ccbin) as *mut pg_sys::Node));
+            }
+        }
+        facts
+    }
+}
+
+/// The columns an UPDATE sets or an INSERT fills, each value cast to the
+/// column's DuckDB type; the new-row checks wrap the first value.
+unsafe fn assigned_values(
+    ctx: &mut Ctx,
+    q: *mut pg_sys::Query,
+    table: &TableFacts,
+    relname: &str,
+) -> Result<Vec<(String, Expr)>, Refusal> {
+    let qr = &*q;
+    let mut assigned: Vec<(i16, *mut pg_sys::Node)> = Vec::new();
+    for tle in PgList::<pg_sys::TargetEntry>::from_pg(qr.targetList).iter_ptr() {
+        if (*tle).resjunk {
+            return refuse("SET (…) = (SELECT …) or another multiple-column assignment");
+        }
+        assigned.push(((*tle).resno, (*tle).expr as *mut pg_sys::Node));
+    }
+    if assigned.is_empty() {
+        return refuse("an INSERT without columns");
+    }
+    let violations = new_row_violations(q, table, relname, &assigned)?;
+    let mut out = Vec::new();
+    for (i, (attno, value)) in assigned.iter().enumerate() {
+        let &(_, typid, typmod) = table.columns.iter().find(|c| c.0 == *attno).ok_or("an assignment to a dropped column")?;
+        let mut e = Expr::Cast { arg: Box::new(expr::deparse(ctx, *value)?), ty: duck_type(typid, typmod)? };
+        if i == 0 && !violations.is_empty() {
+            let mut whens = Vec::new();
+            for (condition, code, message) in &violations {
+                let raise = Expr::Call {
+                    name: "error".into(),
+                    args: vec![Expr::Literal { text: raise_text(*code, message), ty: "VARCHAR".into() }],
+                };
+                whens.push((expr::deparse(ctx, *condition)?, raise));
+            }
+            e = Expr::Case { whens, otherwise: Some(Box::new(e)) };
+        }
+        out.push((naming::column_name(*attno), e));
+    }
+    Ok(out)
+}
+
+/// Conditions (PostgreSQL expressions over the new row's values) that make
+/// a new row invalid, in the order PostgreSQL's executor checks them, with
+/// the SQLSTATE and message it would raise.
+unsafe fn new_row_violations(
+    q: *mut pg_sys::Query,
+    table: &TableFacts,
+    relname: &str,
+    assigned: &[(i16, *mut pg_sys::Node)],
+) -> Result<Vec<(*mut pg_sys::Node, Code, String)>, Refusal> {
+    let qr = &*q;
+    let index = qr.resultRelation;
+    let update = qr.commandType == pg_sys::CmdType::CMD_UPDATE;
+    let rte = PgList::<pg_sys::RangeTblEntry>::from_pg(qr.rtable).get_ptr(index as usize - 1).ok_or("no target table")?;
+    // Columns an UPDATE leaves alone keep their (old) value; an INSERT
+    // fills them with NULL.
+    let (nomatch, nomatch_varno) = if update {
+        (pg_sys::ReplaceVarsNoMatchOption::REPLACEVARS_CHANGE_VARNO, index)
+    } else {
+        (pg_sys::ReplaceVarsNoMatchOption::REPLACEVARS_SUBSTITUTE_NULL, 0)
+    };
+    let new_row = |node: *mut pg_sys::Node, varno: i32| {
+        let mut sublinks = false;
+        let copy = pg_sys::copyObjectImpl(node as *const std::ffi::c_void) as *mut pg_sys::Node;
+        let n = pg_sys::ReplaceVarsFromTargetList(copy, varno, 0, rte, qr.targetList, nomatch, nomatch_varno, &mut sublinks);
+        (n, sublinks)
+    };
+    let bool_test = |arg: *mut pg_sys::Node, kind: pg_sys::BoolTestType::Type| {
+        let t = pg_sys::palloc0(std::mem::size_of::<pg_sys::BooleanTest>()) as *mut pg_sys::BooleanTest;
+        (*t).xpr.type_ = pg_sys::NodeTag::T_BooleanTest;
+        (*t).arg = arg as *mut pg_sys::Expr;
+        (*t).booltesttype = kind;
+        (*t).location = -1;
+        t as *mut pg_sys::Node
+    };
+    let mut out = Vec::new();
+    // Row-level security WITH CHECK (and view CHECK OPTION): the row must
+    // satisfy the policy, NULL counting as a failure.
+    for wco in PgList::<pg_sys::WithCheckOption>::from_pg(qr.withCheckOptions).iter_ptr() {
+        let w = &*wco;
+        let (n, sublinks) = new_row(w.qual, index);
+        if sublinks || pg_sys::checkExprHasSubLink(n) {
+            return refuse("a row-level security policy or view CHECK OPTION with a subquery");
+        }
+        let target = CStr::from_ptr(w.relname).to_string_lossy().into_owned();
+        let (code, message) = match w.kind {
+            pg_sys::WCOKind::WCO_VIEW_CHECK => (Code::ERRCODE_WITH_CHECK_OPTION_VIOLATION, format!("new row violates check option for view \"{target}\"")),
+            _ if !w.polname.is_null() => (
+                Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
+                format!(
+                    "new row violates row-level security policy \"{}\" for table \"{target}\"",
+                    CStr::from_ptr(w.polname).to_string_lossy()
+                ),
+            ),
+            _ => (Code::ERRCODE_INSUFFICIENT_PRIVILEGE, format!("new row violates row-level security policy for table \"{target}\"")),
+        };
+        out.push((bool_test(n, pg_sys::BoolTestType::IS_NOT_TRUE), code, message));
+    }
+    for (attno, name) in &table.not_null {
+        let value = match assigned.iter().find(|(a, _)| a == attno) {
+            Some((_, v)) => *v,
+            None if update => continue,
+            None => pg_sys::makeNullConst(pg_sys::BOOLOID, -1, pg_sys::InvalidOid) as *mut pg_sys::Node,
+        };
+        let t = pg_sys::palloc0(std::mem::size_of::<pg_sys::NullTest>()) as *mut pg_sys::NullTest;
+        (*t).xpr.type_ = pg_sys::NodeTag::T_NullTest;
+        (*t).arg = value as *mut pg_sys::Expr;
+        (*t).nulltesttype = pg_sys::NullTestType::IS_NULL;
+        (*t).location = -1;
+        out.push((
+            t as *mut pg_sys::Node,
+            Code::ERRCODE_NOT_NULL_VIOLATION,
+            format!("null value in column \"{name}\" of relation \"{relname}\" violates not-null constraint"),
+        ));
+    }
+    // CHECK constraints pass when TRUE or NULL.
+    for (name, check) in &table.checks {
+        let (n, _) = new_row(*check, 1);
+        out.push((
+            bool_test(n, pg_sys::BoolTestType::IS_FALSE),
+            Code::ERRCODE_CHECK_VIOLATION,
+            format!("new row for relation \"{relname}\" violates check constraint \"{name}\""),
+        ));
+    }
+    Ok(out)
+}
