@@ -181,6 +181,9 @@ unsafe extern "C-unwind" fn begin(node: *mut pg_sys::CustomScanState, estate: *m
     if let Some(storage) = (*st).writes {
         reader.set_writes(storage);
     }
+    // EXPLAIN ANALYZE (the node's own instrumentation is attached only
+    // after this returns): DuckDB's profile goes under the node.
+    reader.profiling = (*estate).es_instrument != 0;
     // If the query errors out, EndCustomScan is not called: the reader goes
     // with the query's memory.
     owned::own_in_context(cxt, &mut (*st).reader, reader);
@@ -201,6 +204,9 @@ unsafe extern "C-unwind" fn next(ss: *mut pg_sys::ScanState) -> *mut pg_sys::Tup
                 (*st).ran = true;
                 let n = engine::write_counted(storage, reader.sql(), reader.params()).or_report();
                 (*estate).es_processed += n;
+                if reader.profiling {
+                    reader.profile = engine::last_profile();
+                }
             }
         }
         // With RETURNING: every returned row is a changed row.
@@ -247,4 +253,33 @@ unsafe extern "C-unwind" fn explain(
 ) {
     let st = node as *mut DuckExecState;
     pg_sys::ExplainPropertyText(c"DuckDB SQL".as_ptr(), (*st).sql, es);
+    if !(*es).analyze || (*st).reader.is_null() {
+        return;
+    }
+    let reader = &mut *(*st).reader;
+    if reader.profile.is_none() && reader.profiling {
+        // The result was not read to its end (e.g. under a LIMIT).
+        reader.profile = engine::last_profile();
+    }
+    let Some(profile) = reader.profile.as_ref() else { return };
+    let lines = duckam_logic::profile::render(profile);
+    if (*es).format == pg_sys::ExplainFormat::EXPLAIN_FORMAT_TEXT {
+        let out = (*es).str_;
+        let indent = (*es).indent as i32 * 2;
+        pg_sys::appendStringInfoSpaces(out, indent);
+        pg_sys::appendStringInfoString(out, c"DuckDB Profile:\n".as_ptr());
+        for line in lines {
+            let text = std::ffi::CString::new(line).unwrap_or_default();
+            pg_sys::appendStringInfoSpaces(out, indent + 2);
+            pg_sys::appendStringInfoString(out, text.as_ptr());
+            pg_sys::appendStringInfoChar(out, b'\n' as std::ffi::c_char);
+        }
+    } else {
+        let mut list = PgList::<std::ffi::c_char>::new();
+        for line in lines {
+            let text = std::ffi::CString::new(line).unwrap_or_default();
+            list.push(pg_sys::pstrdup(text.as_ptr()));
+        }
+        pg_sys::ExplainPropertyList(c"DuckDB Profile".as_ptr(), list.into_pg(), es);
+    }
 }

@@ -7,6 +7,8 @@ use std::rc::Rc;
 
 use pgrx::pg_sys;
 
+use duckam_logic::profile::ProfileNode;
+
 use crate::engine::{self, StreamId};
 use crate::error::Result;
 use crate::types::{self, Column};
@@ -31,6 +33,10 @@ pub struct RowReader {
     chunk_cxt: pg_sys::MemoryContext,
     /// Rows returned since the start, for synthetic TIDs.
     pub returned: u64,
+    /// DuckDB profiles the query (EXPLAIN ANALYZE); its profile is taken
+    /// when the result ends.
+    pub profiling: bool,
+    pub profile: Option<ProfileNode>,
 }
 
 impl Drop for RowReader {
@@ -67,6 +73,8 @@ impl RowReader {
             rows: 0,
             chunk_cxt,
             returned: 0,
+            profiling: false,
+            profile: None,
         }
     }
 
@@ -125,6 +133,9 @@ impl RowReader {
                 engine::close_stream(id);
                 self.stream = None;
                 self.done = true;
+                if self.profiling {
+                    self.profile = engine::last_profile();
+                }
                 return Ok(false);
             };
             if chunk.len() == 0 {

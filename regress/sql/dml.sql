@@ -137,6 +137,18 @@ SELECT same('SELECT * FROM d_m');
 SELECT explain_text('UPDATE d_m SET n = n + 1 WHERE id = 3 RETURNING id, n');
 SELECT explain_text('DELETE FROM d_m USING d_s WHERE d_m.n = d_s.k');
 
+-- EXPLAIN ANALYZE adds DuckDB's own profile (times masked)
+CREATE OR REPLACE FUNCTION explain_analyze(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE l text; BEGIN
+  FOR l IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP
+    CONTINUE WHEN l LIKE '%DuckDB SQL%';
+    RETURN NEXT regexp_replace(regexp_replace(l, 'r_[0-9]+', 'r_N', 'g'), '(time|cpu)=[0-9.]+ ms', '\1=N', 'g');
+  END LOOP;
+END $$;
+SELECT explain_analyze('SELECT grp, count(*) FROM d_m WHERE n > 3 GROUP BY grp');
+SELECT explain_analyze('UPDATE d_m SET n = n WHERE id = 2');
+SELECT explain_analyze('DELETE FROM d_m WHERE id = -1 RETURNING id');
+
 -- transactions: ROLLBACK undoes, the transaction sees its own changes
 BEGIN;
 UPDATE d_m SET n = 0;

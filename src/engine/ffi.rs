@@ -8,6 +8,7 @@ use std::ffi::{c_char, c_void, CStr, CString};
 use std::ptr;
 
 use duckdb::ffi;
+use duckam_logic::profile::ProfileNode;
 use duckam_logic::types::DuckType;
 
 /// An error reported by DuckDB, with its error class.
@@ -142,7 +143,49 @@ impl InterruptHandle {
     }
 }
 
+/// Text of a DuckDB value (None for NULL); destroys the value.
+unsafe fn take_value_text(mut v: ffi::duckdb_value) -> Option<String> {
+    if v.is_null() {
+        return None;
+    }
+    let p = ffi::duckdb_get_varchar(v);
+    let text = (!p.is_null()).then(|| CStr::from_ptr(p).to_string_lossy().into_owned());
+    if !p.is_null() {
+        ffi::duckdb_free(p as *mut c_void);
+    }
+    ffi::duckdb_destroy_value(&mut v);
+    text
+}
+
+/// One node of the profile of the connection's last query, and its children.
+unsafe fn profile_node(info: ffi::duckdb_profiling_info) -> ProfileNode {
+    let mut metrics = Vec::new();
+    let mut map = ffi::duckdb_profiling_info_get_metrics(info);
+    if !map.is_null() {
+        for i in 0..ffi::duckdb_get_map_size(map) {
+            let key = take_value_text(ffi::duckdb_get_map_key(map, i));
+            let value = take_value_text(ffi::duckdb_get_map_value(map, i));
+            if let (Some(k), Some(v)) = (key, value) {
+                metrics.push((k, v));
+            }
+        }
+        ffi::duckdb_destroy_value(&mut map);
+    }
+    let children = (0..ffi::duckdb_profiling_info_get_child_count(info))
+        .map(|i| profile_node(ffi::duckdb_profiling_info_get_child(info, i)))
+        .collect();
+    ProfileNode { metrics, children }
+}
+
 impl Connection {
+    /// The profile of the last query run with profiling enabled.
+    pub fn last_profile(&self) -> Option<ProfileNode> {
+        unsafe {
+            let info = ffi::duckdb_get_profiling_info(self.raw);
+            (!info.is_null()).then(|| profile_node(info))
+        }
+    }
+
     pub fn interrupt_handle(&self) -> InterruptHandle {
         InterruptHandle(self.raw)
     }

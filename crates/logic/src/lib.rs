@@ -5,6 +5,7 @@
 pub mod decimal;
 pub mod ledger;
 pub mod naming;
+pub mod profile;
 pub mod sql;
 pub mod temporal;
 pub mod types;
