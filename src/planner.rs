@@ -20,6 +20,31 @@ use crate::gucs::{self, Execution};
 
 static mut PREV_PLANNER: pg_sys::planner_hook_type = None;
 
+thread_local! {
+    static PLANNING_FOR_DUCKDB: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Is the planner building a plan that a DuckDB scan will replace?
+pub fn planning_for_duckdb() -> bool {
+    PLANNING_FOR_DUCKDB.with(|p| p.get())
+}
+
+/// Sets the flag for one planner call and restores the outer value when
+/// dropped (also when a PostgreSQL error unwinds through the planner).
+struct PlanningForDuckdb(bool);
+
+impl PlanningForDuckdb {
+    fn enter(on: bool) -> PlanningForDuckdb {
+        PlanningForDuckdb(PLANNING_FOR_DUCKDB.with(|p| p.replace(on)))
+    }
+}
+
+impl Drop for PlanningForDuckdb {
+    fn drop(&mut self) {
+        PLANNING_FOR_DUCKDB.with(|p| p.set(self.0));
+    }
+}
+
 pub fn init() {
     unsafe {
         PREV_PLANNER = pg_sys::planner_hook;
@@ -56,9 +81,14 @@ unsafe extern "C-unwind" fn planner(
         }
     };
     let must_run_in_duckdb = matches!(command, pg_sys::CmdType::CMD_UPDATE | pg_sys::CmdType::CMD_DELETE);
-    let stmt = match PREV_PLANNER {
-        Some(prev) => prev(parse, query_string, cursor_options, bound_params),
-        None => pg_sys::standard_planner(parse, query_string, cursor_options, bound_params),
+    let stmt = {
+        // The plan tree is about to be replaced: its row estimates need no
+        // DuckDB count(*) per table (see relation_estimate_size).
+        let _planning = PlanningForDuckdb::enter(matches!(attempt, Some(Ok(_))));
+        match PREV_PLANNER {
+            Some(prev) => prev(parse, query_string, cursor_options, bound_params),
+            None => pg_sys::standard_planner(parse, query_string, cursor_options, bound_params),
+        }
     };
     match attempt {
         None => stmt,
