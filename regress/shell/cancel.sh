@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cancel and statement_timeout stop work running inside DuckDB (a VACUUM
-# FULL copies the table inside DuckDB) and a long scan, within about a
-# second; the session and the table stay usable.
+# FULL copies the table inside DuckDB), a long query, an UPDATE and a long
+# scan, within about a second; the session and the table stay usable.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 db=duckam_cancel
@@ -22,6 +22,11 @@ stopped_by_timeout() {
 stopped_by_timeout "a DuckDB-side copy (VACUUM FULL)" 100ms "VACUUM FULL big"
 # an inequality self-join executed by DuckDB
 stopped_by_timeout "a query running in DuckDB" 300ms "SELECT count(*) FROM big a, big b WHERE a.a < b.a"
+# an UPDATE running in DuckDB (a correlated inequality subquery per row):
+# stopped, it changes nothing
+stopped_by_timeout "an UPDATE running in DuckDB" 300ms \
+  "UPDATE big SET b = (SELECT count(*) FROM big c WHERE c.a < big.a)::text WHERE a < 1000000"
+expect "stopped UPDATE changed nothing" "$(val $db "SELECT count(*) FROM big WHERE b !~ '^[0-9a-f]{32}\$'")" "0"
 expect "session usable after a stopped DuckDB query" \
   "$("$PGBIN/psql" -X -qAt -d $db -c "SET statement_timeout = '300ms'" -c "SELECT count(*) FROM big a, big b WHERE a.a < b.a" -c "SELECT count(*) FROM big" 2>/dev/null || true)" "4000000"
 # pg_cancel_backend during a long scan through the access method
