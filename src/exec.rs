@@ -68,6 +68,10 @@ pub unsafe fn install(stmt: *mut pg_sys::PlannedStmt, d: &Deparsed, cursor_optio
     let mut private = PgList::<pg_sys::Node>::new();
     private.push(pg_sys::makeString(pg_sys::pstrdup(csql.as_ptr())) as *mut pg_sys::Node);
     private.push(pg_sys::makeInteger(d.writes.unwrap_or(0) as i32) as *mut pg_sys::Node);
+    private.push(pg_sys::makeInteger(d.heap_scans.len() as i32) as *mut pg_sys::Node);
+    for &relid in &d.heap_scans {
+        private.push(pg_sys::makeInteger(u32::from(relid) as i32) as *mut pg_sys::Node);
+    }
     for &(id, typid) in &d.params {
         private.push(pg_sys::makeInteger(id) as *mut pg_sys::Node);
         private.push(pg_sys::makeInteger(u32::from(typid) as i32) as *mut pg_sys::Node);
@@ -99,7 +103,8 @@ struct DuckExecState {
     reader: *mut RowReader,
     sql: *const std::ffi::c_char,
     /// custom_private: the SQL, the storage a data-modifying statement
-    /// changes (0: none), then (param id, param type) pairs.
+    /// changes (0: none), the number of heap relations read and their oids,
+    /// then (param id, param type) pairs.
     private: *mut pg_sys::List,
     /// UPDATE / DELETE / INSERT: the storage changed.
     writes: Option<u32>,
@@ -107,8 +112,12 @@ struct DuckExecState {
     ran: bool,
 }
 
-/// Index of the first (param id, type) pair in custom_private.
-const FIRST_PARAM: usize = 2;
+/// The heap relations custom_private lists, and the index of the first
+/// (param id, type) pair after them.
+unsafe fn heap_scans_of(list: &PgList<pg_sys::Node>) -> (Vec<pg_sys::Oid>, usize) {
+    let n = private_int(list, 2) as usize;
+    ((0..n).map(|i| pg_sys::Oid::from(private_int(list, 3 + i) as u32)).collect(), 3 + n)
+}
 
 unsafe fn private_int(list: &PgList<pg_sys::Node>, i: usize) -> i32 {
     (*(list.get_ptr(i).expect("custom_private entry") as *mut pg_sys::Integer)).ival
@@ -123,9 +132,10 @@ unsafe fn sql_of(cscan: *mut pg_sys::CustomScan) -> *const std::ffi::c_char {
 /// The statement's parameter values as DuckDB-readable text (None: NULL).
 unsafe fn parameter_values(private: *mut pg_sys::List, params: pg_sys::ParamListInfo) -> Result<Vec<Option<String>>> {
     let list = PgList::<pg_sys::Node>::from_pg(private);
+    let (_, first) = heap_scans_of(&list);
     let mut values = Vec::new();
-    for k in 0..(list.len() - FIRST_PARAM) / 2 {
-        let at = FIRST_PARAM + 2 * k;
+    for k in 0..(list.len() - first) / 2 {
+        let at = first + 2 * k;
         let (id, typid) = (private_int(&list, at), pg_sys::Oid::from(private_int(&list, at + 1) as u32));
         if params.is_null() || id < 1 || id > (*params).numParams {
             return Err(Error::new(PgSqlErrorCode::ERRCODE_UNDEFINED_PARAMETER, format!("there is no parameter ${id}")));
@@ -181,6 +191,7 @@ unsafe extern "C-unwind" fn begin(node: *mut pg_sys::CustomScanState, estate: *m
     if let Some(storage) = (*st).writes {
         reader.set_writes(storage);
     }
+    reader.set_heap_scans(heap_scans_of(&PgList::from_pg((*st).private)).0);
     // EXPLAIN ANALYZE (the node's own instrumentation is attached only
     // after this returns): DuckDB's profile goes under the node.
     reader.profiling = (*estate).es_instrument != 0;
@@ -202,7 +213,7 @@ unsafe extern "C-unwind" fn next(ss: *mut pg_sys::ScanState) -> *mut pg_sys::Tup
             reader::clear_slot(slot);
             if !(*st).ran {
                 (*st).ran = true;
-                let n = engine::write_counted(storage, reader.sql(), reader.params()).or_report();
+                let n = engine::write_counted(storage, reader.sql(), reader.params(), reader.heap_scans()).or_report();
                 (*estate).es_processed += n;
                 if reader.profiling {
                     reader.profile = engine::last_profile();

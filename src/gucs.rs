@@ -51,6 +51,8 @@ pub static THREADS: GucSetting<i32> = GucSetting::<i32>::new(2);
 pub static TEMP_DIRECTORY: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c""));
 /// Rows buffered per relation before they are appended to DuckDB.
 pub static INSERT_BUFFER_ROWS: GucSetting<i32> = GucSetting::<i32>::new(122_880);
+/// Whether DuckDB may read PostgreSQL tables (mixed queries) itself.
+pub static HEAP_SCANS: GucSetting<bool> = GucSetting::<bool>::new(true);
 
 pub fn init() {
     GucRegistry::define_enum_guc(
@@ -93,6 +95,14 @@ pub fn init() {
         c"Empty means $PGDATA/pg_duckam/tmp.",
         &TEMP_DIRECTORY,
         GucContext::Sighup,
+        GucFlags::default(),
+    );
+    GucRegistry::define_bool_guc(
+        c"duckam.heap_scans",
+        c"Lets queries that mix heap and duckdb tables run wholly in DuckDB.",
+        c"DuckDB then reads the heap tables through PostgreSQL's table scans on the backend's main thread; off makes such queries run in PostgreSQL.",
+        &HEAP_SCANS,
+        GucContext::Userset,
         GucFlags::default(),
     );
     GucRegistry::define_int_guc(

@@ -19,6 +19,8 @@ pub struct RowReader {
     params: Vec<Option<String>>,
     /// The storage a data-modifying statement (UPDATE … RETURNING) changes.
     writes: Option<u32>,
+    /// PostgreSQL relations the query reads as `pg_heap(k)`.
+    heap: Vec<pg_sys::Oid>,
     columns: Rc<Vec<Column>>,
     natts: usize,
     stream: Option<StreamId>,
@@ -63,6 +65,7 @@ impl RowReader {
             sql: String::new(),
             params: Vec::new(),
             writes: None,
+            heap: Vec::new(),
             columns: Rc::new(Vec::new()),
             natts: 0,
             stream: None,
@@ -103,6 +106,15 @@ impl RowReader {
         &self.params
     }
 
+    pub fn heap_scans(&self) -> &[pg_sys::Oid] {
+        &self.heap
+    }
+
+    /// The query reads these PostgreSQL relations as `pg_heap(0)`, `pg_heap(1)`, ….
+    pub fn set_heap_scans(&mut self, relids: Vec<pg_sys::Oid>) {
+        self.heap = relids;
+    }
+
     /// The query changes `storage` (a relfilenode) and returns rows.
     pub fn set_writes(&mut self, storage: u32) {
         self.writes = Some(storage);
@@ -123,7 +135,7 @@ impl RowReader {
         let id = match self.stream {
             Some(id) => id,
             None => {
-                let id = engine::open_stream(&self.sql, &self.params, self.writes)?;
+                let id = engine::open_stream(&self.sql, &self.params, self.writes, &self.heap)?;
                 self.stream = Some(id);
                 id
             }

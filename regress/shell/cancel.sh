@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cancel and statement_timeout stop work running inside DuckDB (a VACUUM
-# FULL copies the table inside DuckDB), a long query, an UPDATE and a long
-# scan, within about a second; the session and the table stay usable.
+# FULL copies the table inside DuckDB), a long query, an UPDATE, a query
+# reading a heap table through DuckDB and a long scan, within about a second; the session and the table stay usable.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 db=duckam_cancel
@@ -27,6 +27,12 @@ stopped_by_timeout "a query running in DuckDB" 300ms "SELECT count(*) FROM big a
 stopped_by_timeout "an UPDATE running in DuckDB" 300ms \
   "UPDATE big SET b = (SELECT count(*) FROM big c WHERE c.a < big.a)::text WHERE a < 1000000"
 expect "stopped UPDATE changed nothing" "$(val $db "SELECT count(*) FROM big WHERE b !~ '^[0-9a-f]{32}\$'")" "0"
+# a query DuckDB runs over a heap table: stopped while the main thread
+# streams heap rows to DuckDB, and afterwards while DuckDB joins them
+val $db "CREATE TABLE hbig AS SELECT g AS a, md5(g::text) AS b FROM generate_series(1, 2000000) g"
+stopped_by_timeout "a heap scan serving DuckDB" 100ms "SELECT count(*) FROM hbig h JOIN big d ON d.b = h.b"
+stopped_by_timeout "DuckDB joining heap rows" 600ms "SELECT count(*) FROM hbig h, big d WHERE h.a < d.a"
+expect "mixed query after the stopped ones" "$(val $db "SELECT count(*) FROM hbig h JOIN big d ON d.a = h.a")" "2000000"
 expect "session usable after a stopped DuckDB query" \
   "$("$PGBIN/psql" -X -qAt -d $db -c "SET statement_timeout = '300ms'" -c "SELECT count(*) FROM big a, big b WHERE a.a < b.a" -c "SELECT count(*) FROM big" 2>/dev/null || true)" "4000000"
 # pg_cancel_backend during a long scan through the access method

@@ -352,7 +352,13 @@ unsafe fn var(ctx: &mut Ctx, v: *mut pg_sys::Var) -> Result<Expr, Refusal> {
     let rte = ctx.rte(v.varlevelsup, v.varno as u32)?;
     let alias = ctx.alias(v.varlevelsup, v.varno as u32)?;
     match (*rte).rtekind {
-        pg_sys::RTEKind::RTE_RELATION => Ok(Expr::column(&alias, &naming::column_name(v.varattno))),
+        pg_sys::RTEKind::RTE_RELATION => {
+            // Heap columns reach DuckDB only in the types it stores.
+            if crate::types::column_kind("", v.vartype, v.vartypmod).is_err() {
+                return refuse(format!("a column of type {}", type_name(v.vartype)));
+            }
+            Ok(Expr::column(&alias, &naming::column_name(v.varattno)))
+        }
         pg_sys::RTEKind::RTE_SUBQUERY | pg_sys::RTEKind::RTE_CTE | pg_sys::RTEKind::RTE_VALUES => {
             Ok(Expr::column(&alias, &query::output_name(v.varattno)))
         }

@@ -54,11 +54,13 @@ pub(crate) struct Ctx {
     /// A range-table entry (level id, index) DuckDB knows by another name
     /// than its alias: INSERT's RETURNING names the table itself.
     pub renamed: Option<(usize, u32, String)>,
+    /// PostgreSQL relations DuckDB reads, in `pg_heap(k)` order.
+    pub heap_scans: Vec<pg_sys::Oid>,
 }
 
 impl Ctx {
     fn new() -> Ctx {
-        Ctx { levels: Vec::new(), next_id: 0, params: Vec::new(), case_tests: Vec::new(), renamed: None }
+        Ctx { levels: Vec::new(), next_id: 0, params: Vec::new(), case_tests: Vec::new(), renamed: None, heap_scans: Vec::new() }
     }
 
     /// Runs `f` with `q` as the innermost level.

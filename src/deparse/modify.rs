@@ -113,7 +113,7 @@ pub unsafe fn statement(ctx: &mut Ctx, q: *mut pg_sys::Query) -> Result<Deparsed
         scan = columns.scan;
         targets = outputs;
     }
-    Ok(Deparsed { sql: m.render(), scan, targets, params: ctx.params.clone(), writes: Some(storage) })
+    Ok(Deparsed { sql: m.render(), scan, targets, params: ctx.params.clone(), writes: Some(storage), heap_scans: ctx.heap_scans.clone() })
 }
 
 /// What the target relation asks of a new row beyond its column types.

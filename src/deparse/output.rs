@@ -27,6 +27,8 @@ pub struct Deparsed {
     pub params: Vec<(i32, pg_sys::Oid)>,
     /// For UPDATE / DELETE / INSERT: the storage (relfilenode) changed.
     pub writes: Option<u32>,
+    /// PostgreSQL relations the SQL reads as `pg_heap(k)`.
+    pub heap_scans: Vec<pg_sys::Oid>,
 }
 
 #[derive(Default)]
@@ -59,7 +61,7 @@ pub unsafe fn top_level(ctx: &mut Ctx, q: *mut pg_sys::Query) -> Result<Deparsed
         return refuse("a query without output columns");
     }
     select.targets = columns.exprs;
-    Ok(Deparsed { sql: select.render(), scan: columns.scan, targets, params: ctx.params.clone(), writes: None })
+    Ok(Deparsed { sql: select.render(), scan: columns.scan, targets, params: ctx.params.clone(), writes: None, heap_scans: ctx.heap_scans.clone() })
 }
 
 /// The DuckDB columns and the PostgreSQL outputs over them for a target

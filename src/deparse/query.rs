@@ -338,7 +338,7 @@ pub unsafe fn from_item(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<From, 
             match (*rte).rtekind {
                 pg_sys::RTEKind::RTE_RELATION => {
                     if !is_duckdb_relid((*rte).relid) {
-                        return refuse("a heap table joined with duckdb tables");
+                        return heap_relation(ctx, rte, alias);
                     }
                     if !(*rte).tablesample.is_null() {
                         return refuse("TABLESAMPLE");
@@ -375,6 +375,27 @@ pub unsafe fn from_item(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<From, 
         }
         _ => refuse("a FROM item of an unsupported kind"),
     }
+}
+
+/// A PostgreSQL relation DuckDB reads through `pg_heap(k)`: a plain or
+/// materialized table without inheritance children (partitioned tables,
+/// inheritance, foreign tables and views of other kinds are not yet read).
+unsafe fn heap_relation(ctx: &mut Ctx, rte: *mut pg_sys::RangeTblEntry, alias: String) -> Result<From, Refusal> {
+    if !crate::gucs::HEAP_SCANS.get() {
+        return refuse("a heap table (duckam.heap_scans is off)");
+    }
+    let (_, _, kind) = relation_info((*rte).relid).ok_or("a dropped table")?;
+    if !matches!(kind, b'r' | b'm') {
+        return refuse("a partitioned table, foreign table or other relation kind DuckDB cannot read yet");
+    }
+    if !(*rte).tablesample.is_null() {
+        return refuse("TABLESAMPLE");
+    }
+    if (*rte).inh && has_children((*rte).relid) {
+        return refuse("a table with inheritance children");
+    }
+    ctx.heap_scans.push((*rte).relid);
+    Ok(From::Function { call: format!("pg_heap({})", ctx.heap_scans.len() - 1), alias })
 }
 
 /// VALUES (…), (…) with every value cast to the column's type.

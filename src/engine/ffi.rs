@@ -28,7 +28,7 @@ pub enum DuckErrorKind {
 }
 
 impl DuckError {
-    fn new(message: impl Into<String>, kind: DuckErrorKind) -> Self {
+    pub(crate) fn new(message: impl Into<String>, kind: DuckErrorKind) -> Self {
         DuckError { message: message.into(), kind }
     }
     fn other(message: impl Into<String>) -> Self {
@@ -131,6 +131,19 @@ pub struct Connection {
     raw: ffi::duckdb_connection,
 }
 
+/// The session's connection lent to the thread that runs a bridged query;
+/// the main thread does not use the connection until that thread is done.
+#[derive(Clone, Copy)]
+pub struct LentConnection(ffi::duckdb_connection);
+unsafe impl Send for LentConnection {}
+
+impl LentConnection {
+    pub fn with<R>(&self, f: impl FnOnce(&Connection) -> R) -> R {
+        let conn = std::mem::ManuallyDrop::new(Connection { raw: self.0 });
+        f(&conn)
+    }
+}
+
 /// A handle that can interrupt the connection's running query from another
 /// thread. Valid only while the Connection lives; the engine guarantees that.
 #[derive(Clone, Copy)]
@@ -178,6 +191,15 @@ unsafe fn profile_node(info: ffi::duckdb_profiling_info) -> ProfileNode {
 }
 
 impl Connection {
+    pub(crate) fn raw(&self) -> ffi::duckdb_connection {
+        self.raw
+    }
+
+    /// Lends the connection to another thread (see LentConnection).
+    pub fn lend(&self) -> LentConnection {
+        LentConnection(self.raw)
+    }
+
     /// The profile of the last query run with profiling enabled.
     pub fn last_profile(&self) -> Option<ProfileNode> {
         unsafe {
@@ -333,6 +355,14 @@ impl Drop for QueryResult {
     }
 }
 
+/// A new DuckDB logical type for `t`; the caller destroys it.
+pub(crate) fn logical_type(t: &DuckType) -> ffi::duckdb_logical_type {
+    let lt = LogicalType::new(t);
+    let raw = lt.0;
+    std::mem::forget(lt);
+    raw
+}
+
 /// A DuckDB logical type we own.
 struct LogicalType(ffi::duckdb_logical_type);
 
@@ -375,7 +405,16 @@ pub struct DataChunk {
     raw: ffi::duckdb_data_chunk,
 }
 
+// A chunk is plain DuckDB-allocated memory, used by one thread at a time.
+unsafe impl Send for DataChunk {}
+
 impl DataChunk {
+    /// Runs `f` on a chunk DuckDB owns (it is not destroyed here).
+    pub unsafe fn borrowed<R>(raw: ffi::duckdb_data_chunk, f: impl FnOnce(&DataChunk) -> R) -> R {
+        let chunk = std::mem::ManuallyDrop::new(DataChunk { raw });
+        f(&chunk)
+    }
+
     pub fn new(types: &[DuckType]) -> DataChunk {
         let logical: Vec<LogicalType> = types.iter().map(LogicalType::new).collect();
         let mut raws: Vec<ffi::duckdb_logical_type> = logical.iter().map(|l| l.0).collect();

@@ -24,7 +24,16 @@ static WATCH: OnceLock<Watch> = OnceLock::new();
 
 const POLL: Duration = Duration::from_millis(20);
 
-fn interrupt_pending() -> bool {
+/// A query cancel, statement timeout or termination is pending (the
+/// interrupts that end the running statement).
+pub(super) fn cancel_pending() -> bool {
+    unsafe {
+        std::ptr::addr_of!(pg_sys::QueryCancelPending).read_volatile() != 0
+            || std::ptr::addr_of!(pg_sys::ProcDiePending).read_volatile() != 0
+    }
+}
+
+pub(super) fn interrupt_pending() -> bool {
     // A sig_atomic_t written by signal handlers on the main thread; read-only here.
     unsafe { std::ptr::addr_of!(pg_sys::InterruptPending).read_volatile() != 0 }
 }

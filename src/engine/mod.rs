@@ -8,10 +8,13 @@
 //! All DuckDB objects are owned here, so ending a transaction (commit, abort,
 //! an error anywhere) frees them deterministically.
 
+mod bridge;
 pub mod ffi;
 mod interrupt;
 mod lock;
+mod tablefn;
 pub mod xact;
+
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -48,6 +51,9 @@ struct Stream {
     /// before it returns any). A statement that fails has changed nothing:
     /// DuckDB aborts its whole transaction.
     writes: Option<u32>,
+    /// A query that reads PostgreSQL relations runs on a thread of ours,
+    /// served by this bridge (then `result` is None).
+    bridge: Option<bridge::Bridge>,
 }
 
 /// Rows waiting to be appended to one DuckDB table.
@@ -165,6 +171,7 @@ fn create_instance(settings: Vec<(&'static str, String)>) -> Result<Instance> {
     conn.execute("SET enable_external_access = false")?;
     conn.execute(PG_SEMANTICS_MACROS)?;
     conn.execute("PRAGMA enable_profiling = 'no_output'")?;
+    tablefn::register(&conn)?;
     conn.execute("SET lock_configuration = true")?;
     Ok(Instance { settings, conn, _db: db })
 }
@@ -180,6 +187,14 @@ fn conn(s: &State) -> &Connection {
 fn detach(s: &mut State) {
     s.active = None;
     s.streams.clear();
+    // A bridged query whose bridge was lost (it cannot normally be) must
+    // not keep the connection: its heap requests now fail, and it is
+    // interrupted, so the ROLLBACK below can take the connection.
+    if tablefn::abandon() {
+        if let Some(inst) = s.instance.as_ref() {
+            inst.conn.interrupt_handle().interrupt();
+        }
+    }
     s.failed = false;
     s.dirty = false;
     if s.session.take().is_none() {
@@ -287,6 +302,11 @@ fn recover_after_subabort(s: &mut State) {
 fn release_connection(s: &mut State) -> Result<()> {
     if let Some(id) = s.active.take() {
         if let Some(stream) = s.streams.get_mut(&id) {
+            if let Some(mut b) = stream.bridge.take() {
+                while let Some(chunk) = b.next().inspect_err(|_| s.failed = true)? {
+                    stream.spilled.push_back(chunk);
+                }
+            }
             if let Some(mut result) = stream.result.take() {
                 while let Some(chunk) =
                     interrupt::guarded(s.instance.as_ref().map(|x| &x.conn), || result.next_chunk()).inspect_err(|_| s.failed = true)?
@@ -325,17 +345,26 @@ pub fn write(storage: u32, sql: &str) -> Result<u64> {
 
 /// Runs a data-modifying statement with parameters (no RETURNING) on
 /// behalf of `storage`; returns DuckDB's count of rows changed.
-pub fn write_counted(storage: u32, sql: &str, params: &[Option<String>]) -> Result<u64> {
+pub fn write_counted(storage: u32, sql: &str, params: &[Option<String>], heap: &[pg_sys::Oid]) -> Result<u64> {
+    if !heap.is_empty() {
+        // Reads PostgreSQL relations: run as a bridged stream of its count.
+        let id = open_stream(sql, params, Some(storage), heap)?;
+        let counted = (|| {
+            let mut n = 0;
+            while let Some(chunk) = next_chunk(id)? {
+                n += count_column(&chunk);
+            }
+            Ok(n)
+        })();
+        close_stream(id);
+        return counted;
+    }
     let was_dirty = with_state(|s| s.dirty);
     let n = run(Access::Write, |c| {
         let mut result = c.stream(sql, params)?;
         let mut n = 0;
         while let Some(chunk) = result.next_chunk()? {
-            for i in 0..chunk.len() {
-                if chunk.column(0).is_valid(i) {
-                    n += chunk.column(0).get::<i64>(i) as u64;
-                }
-            }
+            n += count_column(&chunk);
         }
         Ok(n)
     })?;
@@ -348,6 +377,11 @@ pub fn write_counted(storage: u32, sql: &str, params: &[Option<String>]) -> Resu
         }
     });
     Ok(n)
+}
+
+/// The sum of a DML result's "Count" column.
+fn count_column(chunk: &DataChunk) -> u64 {
+    (0..chunk.len()).filter(|&i| chunk.column(0).is_valid(i)).map(|i| chunk.column(0).get::<i64>(i) as u64).sum()
 }
 
 /// Records that this subtransaction created the DuckDB table for `storage`.
@@ -371,16 +405,21 @@ pub fn current_subxact() -> u32 {
 /// Starts streaming a query; returns its id for `next_chunk` / `close_stream`.
 /// `writes`: the storage (relfilenode) a data-modifying statement changes,
 /// recorded for savepoint handling.
-pub fn open_stream(sql: &str, params: &[Option<String>], writes: Option<u32>) -> Result<StreamId> {
+/// `heap`: the PostgreSQL relations the query reads as `pg_heap(k)`.
+pub fn open_stream(sql: &str, params: &[Option<String>], writes: Option<u32>, heap: &[pg_sys::Oid]) -> Result<StreamId> {
     begin(if writes.is_some() { Access::Write } else { Access::Read })?;
     flush_all()?;
     with_state(|s| {
         release_connection(s)?;
         let conn = conn(s);
-        let result = interrupt::guarded(Some(conn), || conn.stream(sql, params)).inspect_err(|_| s.failed = true)?;
+        let (result, bridge) = if heap.is_empty() {
+            (Some(interrupt::guarded(Some(conn), || conn.stream(sql, params)).inspect_err(|_| s.failed = true)?), None)
+        } else {
+            (None, Some(bridge::Bridge::start(conn, sql, params, heap)))
+        };
         let id = s.next_stream;
         s.next_stream += 1;
-        s.streams.insert(id, Stream { result: Some(result), spilled: VecDeque::new(), writes });
+        s.streams.insert(id, Stream { result, spilled: VecDeque::new(), writes, bridge });
         s.active = Some(id);
         Ok(id)
     })
@@ -388,8 +427,21 @@ pub fn open_stream(sql: &str, params: &[Option<String>], writes: Option<u32>) ->
 
 /// Next chunk of a stream; `None` at its end.
 pub fn next_chunk(id: StreamId) -> Result<Option<DataChunk>> {
+    // A bridged query is served outside the state: the main thread runs
+    // PostgreSQL table scans while DuckDB works.
+    let bridge = with_state(|s| s.streams.get_mut(&id).and_then(|x| if x.spilled.is_empty() { x.bridge.take() } else { None }));
+    if let Some(mut b) = bridge {
+        let chunk = b.next().inspect_err(|_| with_state(|s| s.failed = true));
+        with_state(|s| match s.streams.get_mut(&id) {
+            Some(x) => x.bridge = Some(b),
+            None => drop(b),
+        });
+        let chunk = chunk?;
+        mark_written(id, chunk.as_ref());
+        return Ok(chunk);
+    }
     with_state(|s| {
-        let State { streams, instance, failed, dirty, ledger, .. } = s;
+        let State { streams, instance, failed, .. } = s;
         let stream = streams.get_mut(&id).ok_or_else(|| Error::internal("unknown DuckDB stream"))?;
         if let Some(chunk) = stream.spilled.pop_front() {
             return Ok(Some(chunk));
@@ -398,16 +450,23 @@ pub fn next_chunk(id: StreamId) -> Result<Option<DataChunk>> {
             Some(result) => interrupt::guarded(instance.as_ref().map(|x| &x.conn), || result.next_chunk()).inspect_err(|_| *failed = true)?,
             None => None,
         };
-        // RETURNING rows come only once every change is made; no rows: no change.
-        if let (Some(storage), Some(c)) = (stream.writes, chunk.as_ref()) {
-            if c.len() > 0 {
-                stream.writes = None;
-                *dirty = true;
-                ledger.wrote(current_subxact(), storage);
-            }
-        }
         Ok(chunk)
     })
+    .inspect(|chunk| mark_written(id, chunk.as_ref()))
+}
+
+/// A data-modifying stream's first RETURNING row: every change is made (no
+/// rows: no change).
+fn mark_written(id: StreamId, chunk: Option<&DataChunk>) {
+    if !chunk.is_some_and(|c| c.len() > 0) {
+        return;
+    }
+    with_state(|s| {
+        if let Some(storage) = s.streams.get_mut(&id).and_then(|x| x.writes.take()) {
+            s.dirty = true;
+            s.ledger.wrote(current_subxact(), storage);
+        }
+    });
 }
 
 /// Closes a stream. Also runs from memory-context callbacks during error

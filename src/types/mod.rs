@@ -4,7 +4,7 @@
 //! CREATE TABLE, naming the column and the type.
 
 mod from_duck;
-mod to_duck;
+pub mod to_duck;
 
 use std::ffi::CStr;
 

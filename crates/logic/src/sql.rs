@@ -161,6 +161,8 @@ pub enum From {
     Table { name: String, alias: String },
     /// A rendered query (a SELECT or a set operation) in FROM.
     Subquery { sql: String, alias: String },
+    /// A table function call, e.g. `pg_heap(0)`.
+    Function { call: String, alias: String },
     Join { kind: JoinKind, left: Box<From>, right: Box<From>, on: Expr },
 }
 
@@ -177,6 +179,7 @@ impl From {
         match self {
             From::Table { name, alias } => format!("{} AS {}", quote_ident(name), quote_ident(alias)),
             From::Subquery { sql, alias } => format!("({sql}) AS {}", quote_ident(alias)),
+            From::Function { call, alias } => format!("{call} AS {}", quote_ident(alias)),
             From::Join { kind, left, right, on } => {
                 let k = match kind {
                     JoinKind::Inner => "INNER",
