@@ -83,6 +83,11 @@ fn write_value(kind: &Kind, column: &str, v: &Vector, row: usize, d: pg_sys::Dat
             Kind::Float4 => v.set(row, f32::from_bits(d.value() as u32)),
             Kind::Float8 => v.set(row, f64::from_bits(d.value() as u64)),
             Kind::Numeric { width, scale, io } => {
+                // The stored binary form; the text form only to word an error.
+                if let Ok(value) = decimal::from_pg_numeric(varlena_bytes(d), *width, *scale) {
+                    store_decimal(v, row, *width, value);
+                    return Ok(());
+                }
                 let text = output_text(io.output, d);
                 let value = decimal::parse_scaled(&text, *width, *scale).map_err(|e| match e {
                     decimal::DecimalError::NotFinite => not_finite(column, &text),

@@ -85,6 +85,57 @@ pub fn format_scaled(value: i128, scale: u8) -> String {
     out
 }
 
+/// A PostgreSQL numeric in its stored binary form (the varlena payload:
+/// header word(s) then base-10000 digits) as an integer scaled by
+/// 10^`scale`, without going through text. Values with more fraction
+/// digits than `scale`, or beyond `width` digits, are errors, as are NaN
+/// and ±Infinity (the caller then reports them as the text path does).
+pub fn from_pg_numeric(payload: &[u8], width: u8, scale: u8) -> Result<i128, DecimalError> {
+    let word = |i: usize| payload.get(2 * i..2 * i + 2).map(|b| u16::from_ne_bytes([b[0], b[1]])).ok_or(DecimalError::Syntax);
+    let header = word(0)?;
+    const SIGN_MASK: u16 = 0xC000;
+    const SHORT: u16 = 0x8000;
+    const SPECIAL: u16 = 0xC000;
+    const NEG: u16 = 0x4000;
+    let (negative, weight, first_digit) = match header & SIGN_MASK {
+        SPECIAL => return Err(DecimalError::NotFinite),
+        SHORT => {
+            // short format: sign 0x2000, weight in 7 bits (sign 0x0040)
+            let raw = (header & 0x003F) as i32;
+            let weight = if header & 0x0040 != 0 { raw | !0x003F } else { raw };
+            (header & 0x2000 != 0, weight, 1)
+        }
+        sign => (sign == NEG, word(1)? as i16 as i32, 2),
+    };
+    let ndigits = payload.len() / 2 - first_digit;
+    let mut value: i128 = 0;
+    for i in 0..ndigits {
+        let digit = word(first_digit + i)? as i128;
+        // this digit counts 10000^(weight - i); scaled: 10^(4 (weight - i) + scale)
+        let exponent = 4 * (weight - i as i32) + scale as i32;
+        let term = if exponent >= 0 {
+            if exponent > 38 {
+                if digit == 0 {
+                    continue;
+                }
+                return Err(DecimalError::Overflow);
+            }
+            digit.checked_mul(10i128.pow(exponent as u32)).ok_or(DecimalError::Overflow)?
+        } else {
+            let divisor = 10i128.pow((-exponent).min(38) as u32);
+            if digit % divisor != 0 {
+                return Err(DecimalError::TooManyFractionDigits);
+            }
+            digit / divisor
+        };
+        value = value.checked_add(term).ok_or(DecimalError::Overflow)?;
+    }
+    if value >= max_for_width(width) {
+        return Err(DecimalError::Overflow);
+    }
+    Ok(if negative { -value } else { value })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +169,26 @@ mod tests {
         for (v, s) in [(1i128, 0u8), (-123456789, 4), (max_for_width(38), 38)] {
             assert_eq!(parse_scaled(&format_scaled(v, s), 38, s), Ok(v));
         }
+    }
+
+    fn words(ws: &[u16]) -> Vec<u8> {
+        ws.iter().flat_map(|w| w.to_ne_bytes()).collect()
+    }
+
+    #[test]
+    fn reads_binary_numerics() {
+        // long format: 1234.5678 = digits [1234, 5678], weight 0, dscale 4
+        assert_eq!(from_pg_numeric(&words(&[4, 0, 1234, 5678]), 10, 4), Ok(12345678));
+        // negative: -0.05 at scale 2 = digit 500 with weight -1
+        assert_eq!(from_pg_numeric(&words(&[0x4000 | 2, (-1i16) as u16, 500]), 10, 2), Ok(-5));
+        // short format: 120000 = digits [12], weight 1 (12 * 10000), dscale 0
+        assert_eq!(from_pg_numeric(&words(&[0x8000 | 1, 12]), 12, 2), Ok(12000000));
+        // short negative with negative weight: -0.0001 = digit 1, weight -1
+        assert_eq!(from_pg_numeric(&words(&[0x8000 | 0x2000 | (4 << 7) | 0x7F, 1]), 10, 4), Ok(-1));
+        // zero has no digits
+        assert_eq!(from_pg_numeric(&words(&[0x8000]), 10, 2), Ok(0));
+        assert_eq!(from_pg_numeric(&words(&[0xC000]), 10, 2), Err(DecimalError::NotFinite));
+        assert_eq!(from_pg_numeric(&words(&[0, 2, 1]), 4, 0), Err(DecimalError::Overflow));
+        assert_eq!(from_pg_numeric(&words(&[4, 0, 1, 5]), 10, 2), Err(DecimalError::TooManyFractionDigits));
     }
 }

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Heap tables inside DuckDB queries: (1) streaming a heap table of N rows
+# (default 3,000,000) into DuckDB — a DuckDB count over pg_heap — next to
+# PostgreSQL's own sequential scan count of it; (2) a heap ⨝ duckdb
+# aggregate with duckam.heap_scans on (DuckDB runs it) and off (PostgreSQL
+# runs it). Same session, best of 3. Needs a running cluster.
+# Usage: benches/mixed.sh [rows]
+set -euo pipefail
+source "$(dirname "$0")/../scripts/env.sh"
+rows=${1:-3000000}
+db=duckam_bench_mixed
+"$PGBIN/dropdb" --if-exists $db && "$PGBIN/createdb" $db
+psql() { "$PGBIN/psql" -X -qAt -v ON_ERROR_STOP=1 -d $db "$@"; }
+psql -c "CREATE EXTENSION pg_duckam" -c "
+CREATE TABLE h_orders (id int, customer int, amount numeric(12,2), note text);
+INSERT INTO h_orders SELECT g, g % 50000, (g % 10000) / 100.0, 'order ' || g FROM generate_series(1, $rows) g;
+CREATE TABLE d_customers (id int, region int, name text) USING duckdb;
+INSERT INTO d_customers SELECT g, g % 20, 'customer ' || g FROM generate_series(0, 49999) g;" -c "VACUUM ANALYZE h_orders"
+best() { # best <settings> <sql>: best of 3 wall times in ms, one session
+    psql -c "$1" -c '\timing on' -c "$2" -c "$2" -c "$2" | grep '^Time:' | awk '{print $2}' | sort -n | head -1
+}
+scan_duck=$(best "SET duckam.heap_scans = on" "SELECT count(h.note), max(h.amount) FROM h_orders h, (SELECT 1 FROM d_customers LIMIT 1) one")
+scan_pg=$(best "SET max_parallel_workers_per_gather = 0" "SELECT count(note), max(amount) FROM h_orders")
+scan_pg_par=$(best "RESET max_parallel_workers_per_gather" "SELECT count(note), max(amount) FROM h_orders")
+agg="SELECT c.region, count(*), sum(h.amount) FROM h_orders h JOIN d_customers c ON c.id = h.customer GROUP BY c.region"
+agg_on=$(best "SET duckam.heap_scans = on" "$agg")
+agg_off=$(best "SET duckam.heap_scans = off" "$agg")
+pushed=$(psql -c "EXPLAIN $agg" | grep -c DuckDBScan || true)
+rate() { echo "$rows / ($1 / 1000)" | bc -l | xargs printf "%.0f"; }
+echo "heap table: $rows rows (id int, customer int, amount numeric(12,2), note text)"
+printf "%-62s %10s ms  %12s rows/s\n" "stream heap rows into DuckDB (count, max over pg_heap)" "$scan_duck" "$(rate "$scan_duck")"
+printf "%-62s %10s ms  %12s rows/s\n" "PostgreSQL sequential scan, same aggregate, no workers" "$scan_pg" "$(rate "$scan_pg")"
+printf "%-62s %10s ms  %12s rows/s\n" "PostgreSQL sequential scan, same aggregate, parallel" "$scan_pg_par" "$(rate "$scan_pg_par")"
+printf "%-62s %10s ms\n" "heap ⨝ duckdb GROUP BY, duckam.heap_scans = on (DuckDB)" "$agg_on"
+printf "%-62s %10s ms   (%.1fx)\n" "same query, duckam.heap_scans = off (PostgreSQL)" "$agg_off" "$(echo "$agg_off / $agg_on" | bc -l)"
+[ "$pushed" -gt 0 ] || echo "WARNING: the mixed aggregate did not run in DuckDB"
+"$PGBIN/dropdb" $db
