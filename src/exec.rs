@@ -112,15 +112,26 @@ struct DuckExecState {
     ran: bool,
 }
 
-/// The heap relations custom_private lists, and the index of the first
-/// (param id, type) pair after them.
-unsafe fn heap_scans_of(list: &PgList<pg_sys::Node>) -> (Vec<pg_sys::Oid>, usize) {
-    let n = private_int(list, 2) as usize;
-    ((0..n).map(|i| pg_sys::Oid::from(private_int(list, 3 + i) as u32)).collect(), 3 + n)
+/// What `install` put in custom_private after the SQL, read back once.
+struct PlanPrivate {
+    writes: Option<u32>,
+    heap_scans: Vec<pg_sys::Oid>,
+    /// PostgreSQL parameter ids and types, in DuckDB `$n` order.
+    params: Vec<(i32, pg_sys::Oid)>,
 }
 
-unsafe fn private_int(list: &PgList<pg_sys::Node>, i: usize) -> i32 {
-    (*(list.get_ptr(i).expect("custom_private entry") as *mut pg_sys::Integer)).ival
+unsafe fn decode_private(private: *mut pg_sys::List) -> PlanPrivate {
+    let list = PgList::<pg_sys::Node>::from_pg(private);
+    let int = |i: usize| (*(list.get_ptr(i).expect("custom_private entry") as *mut pg_sys::Integer)).ival;
+    let oid = |i: usize| pg_sys::Oid::from(int(i) as u32);
+    let storage = int(1) as u32;
+    let nscans = int(2) as usize;
+    let first_param = 3 + nscans;
+    PlanPrivate {
+        writes: (storage != 0).then_some(storage),
+        heap_scans: (3..first_param).map(oid).collect(),
+        params: (first_param..list.len()).step_by(2).map(|i| (int(i), oid(i + 1))).collect(),
+    }
 }
 
 unsafe fn sql_of(cscan: *mut pg_sys::CustomScan) -> *const std::ffi::c_char {
@@ -130,13 +141,9 @@ unsafe fn sql_of(cscan: *mut pg_sys::CustomScan) -> *const std::ffi::c_char {
 }
 
 /// The statement's parameter values as DuckDB-readable text (None: NULL).
-unsafe fn parameter_values(private: *mut pg_sys::List, params: pg_sys::ParamListInfo) -> Result<Vec<Option<String>>> {
-    let list = PgList::<pg_sys::Node>::from_pg(private);
-    let (_, first) = heap_scans_of(&list);
+unsafe fn parameter_values(wanted: &[(i32, pg_sys::Oid)], params: pg_sys::ParamListInfo) -> Result<Vec<Option<String>>> {
     let mut values = Vec::new();
-    for k in 0..(list.len() - first) / 2 {
-        let at = first + 2 * k;
-        let (id, typid) = (private_int(&list, at), pg_sys::Oid::from(private_int(&list, at + 1) as u32));
+    for &(id, typid) in wanted {
         if params.is_null() || id < 1 || id > (*params).numParams {
             return Err(Error::new(PgSqlErrorCode::ERRCODE_UNDEFINED_PARAMETER, format!("there is no parameter ${id}")));
         }
@@ -170,8 +177,6 @@ unsafe extern "C-unwind" fn create_state(cscan: *mut pg_sys::CustomScan) -> *mut
     (*st).css.methods = &EXEC_METHODS.0;
     (*st).sql = sql_of(cscan);
     (*st).private = (*cscan).custom_private;
-    let storage = private_int(&PgList::from_pg((*cscan).custom_private), 1) as u32;
-    (*st).writes = (storage != 0).then_some(storage);
     st as *mut pg_sys::Node
 }
 
@@ -185,13 +190,15 @@ unsafe extern "C-unwind" fn begin(node: *mut pg_sys::CustomScanState, estate: *m
     let columns = Rc::new(types::descriptor_columns(desc).or_report());
     let cxt = (*estate).es_query_cxt;
     let mut reader = RowReader::new(cxt);
-    let params = parameter_values((*st).private, (*estate).es_param_list_info).or_report();
+    let private = decode_private((*st).private);
+    (*st).writes = private.writes;
+    let params = parameter_values(&private.params, (*estate).es_param_list_info).or_report();
     reader.configure(CStr::from_ptr((*st).sql).to_string_lossy().into_owned(), columns, (*desc).natts as usize);
     reader.set_params(params);
     if let Some(storage) = (*st).writes {
         reader.set_writes(storage);
     }
-    reader.set_heap_scans(heap_scans_of(&PgList::from_pg((*st).private)).0);
+    reader.set_heap_scans(private.heap_scans);
     // EXPLAIN ANALYZE (the node's own instrumentation is attached only
     // after this returns): DuckDB's profile goes under the node.
     reader.profiling = (*estate).es_instrument != 0;

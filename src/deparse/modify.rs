@@ -78,24 +78,16 @@ pub unsafe fn statement(ctx: &mut Ctx, q: *mut pg_sys::Query) -> Result<Deparsed
             from.push(query::from_item(ctx, item)?);
         }
     }
-    let mut filters = query::security_quals(ctx)?;
-    if !(*qr.jointree).quals.is_null() {
-        filters.push(expr::deparse(ctx, (*qr.jointree).quals)?);
-    }
-    m.filter = match filters.len() {
-        0 => None,
-        1 => filters.pop(),
-        _ => Some(Expr::Logical { and: true, args: filters }),
-    };
+    m.filter = query::where_clause(ctx)?;
 
     m.change = match command {
         pg_sys::CmdType::CMD_DELETE => Change::Delete { using: from },
         _ => {
-            let values = assigned_values(ctx, q, &table, &relname)?;
-            let (columns, values): (Vec<String>, Vec<Expr>) = values.into_iter().unzip();
+            let set = assigned_values(ctx, q, &table, &relname)?;
             if command == pg_sys::CmdType::CMD_UPDATE {
-                Change::Update { set: columns.into_iter().zip(values).collect(), from }
+                Change::Update { set, from }
             } else {
+                let (columns, values) = set.into_iter().unzip();
                 Change::Insert { columns, values, from }
             }
         }

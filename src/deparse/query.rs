@@ -69,15 +69,7 @@ pub unsafe fn select_body(ctx: &mut Ctx) -> Result<Select, Refusal> {
         for item in from.iter_ptr() {
             select.from.push(from_item(ctx, item)?);
         }
-        let mut filters = security_quals(ctx)?;
-        if !(*qr.jointree).quals.is_null() {
-            filters.push(expr::deparse(ctx, (*qr.jointree).quals)?);
-        }
-        select.filter = match filters.len() {
-            0 => None,
-            1 => filters.pop(),
-            _ => Some(Expr::Logical { and: true, args: filters }),
-        };
+        select.filter = where_clause(ctx)?;
     }
 
     if !qr.groupingSets.is_null() {
@@ -286,11 +278,26 @@ unsafe fn set_operation_node(
     Ok(sql::set_operation(op, s.all, &left, &right))
 }
 
+/// The level's WHERE: row-level security quals first, then its own
+/// conditions.
+pub unsafe fn where_clause(ctx: &mut Ctx) -> Result<Option<Expr>, Refusal> {
+    let mut filters = security_quals(ctx)?;
+    let quals = (*(*ctx.query()).jointree).quals;
+    if !quals.is_null() {
+        filters.push(expr::deparse(ctx, quals)?);
+    }
+    Ok(match filters.len() {
+        0 => None,
+        1 => filters.pop(),
+        _ => Some(Expr::Logical { and: true, args: filters }),
+    })
+}
+
 /// Row-level security quals of the level's relations, ANDed before the
 /// query's own conditions. DuckDB may evaluate conditions in any order, so
 /// this is only done when the query's own conditions cannot leak values
 /// (PostgreSQL's leakproof rule); otherwise PostgreSQL runs the query.
-pub unsafe fn security_quals(ctx: &mut Ctx) -> Result<Vec<Expr>, Refusal> {
+unsafe fn security_quals(ctx: &mut Ctx) -> Result<Vec<Expr>, Refusal> {
     let q = ctx.query();
     let rtable = PgList::<pg_sys::RangeTblEntry>::from_pg((*q).rtable);
     let mut quals = Vec::new();

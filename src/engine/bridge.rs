@@ -40,6 +40,8 @@ struct HeapScan {
     cxt: pg_sys::MemoryContext,
     /// The scan has ended (a heap scan asked again would start over).
     done: bool,
+    /// The columns DuckDB asked for (fixed for a scan), on first use.
+    projected: Option<Vec<Column>>,
 }
 
 /// The columns of a relation DuckDB can receive, as `pg_heap` declares them.
@@ -49,20 +51,9 @@ fn scan_columns(relid: pg_sys::Oid) -> Vec<Column> {
         if rel.is_null() {
             return Vec::new();
         }
-        let desc = (*rel).rd_att;
-        let mut out = Vec::new();
-        for i in 0..(*desc).natts as usize {
-            let att = &*(*desc).attrs.as_ptr().add(i);
-            if att.attisdropped {
-                continue;
-            }
-            let name = std::ffi::CStr::from_ptr(att.attname.data.as_ptr()).to_string_lossy().into_owned();
-            if let Ok((kind, duck)) = types::column_kind(&name, att.atttypid, att.atttypmod) {
-                out.push(Column { index: i, name, typmod: att.atttypmod, kind, duck });
-            }
-        }
+        let columns = types::supported_columns((*rel).rd_att);
         pg_sys::RelationClose(rel);
-        out
+        columns
     }
 }
 
@@ -89,6 +80,7 @@ impl Bridge {
                 slot: std::ptr::null_mut(),
                 cxt: std::ptr::null_mut(),
                 done: false,
+                projected: None,
             })
             .collect();
         let (request_tx, requests) = unbounded();
@@ -218,11 +210,11 @@ impl Bridge {
 
 impl Drop for Bridge {
     fn drop(&mut self) {
-        // Outside a live transaction (abort cleanup) nothing waits for DuckDB.
-        self.stop(unsafe { !pg_sys::IsTransactionState() });
-        // Scans are closed in a live transaction; during abort PostgreSQL's
-        // resource owners release them.
-        if unsafe { pg_sys::IsTransactionState() } {
+        // Outside a live transaction (abort cleanup) nothing waits for
+        // DuckDB, and PostgreSQL's resource owners release the scans.
+        let live = unsafe { pg_sys::IsTransactionState() };
+        self.stop(!live);
+        if live {
             for s in &mut self.scans {
                 unsafe { close(s) };
             }
@@ -279,7 +271,8 @@ unsafe fn fill(s: &mut HeapScan, req: &FillRequest) -> Result<usize> {
             pg_sys::ALLOCSET_DEFAULT_MAXSIZE as usize,
         );
     }
-    let projected: Vec<Column> = req.columns.iter().filter_map(|&i| s.columns.get(i).cloned()).collect();
+    let columns = &s.columns;
+    let projected = s.projected.get_or_insert_with(|| req.columns.iter().filter_map(|&i| columns.get(i).cloned()).collect());
     let capacity = super::ffi::vector_size();
     let next = (*(*s.rel).rd_tableam).scan_getnextslot.expect("scan_getnextslot");
     let natts = (*(*s.slot).tts_tupleDescriptor).natts as i32;
@@ -297,7 +290,7 @@ unsafe fn fill(s: &mut HeapScan, req: &FillRequest) -> Result<usize> {
                 pg_sys::slot_getsomeattrs_int(s.slot, natts);
                 let values = std::slice::from_raw_parts((*s.slot).tts_values, natts as usize);
                 let nulls = std::slice::from_raw_parts((*s.slot).tts_isnull, natts as usize);
-                types::to_duck::write_row(&projected, values, nulls, chunk, n)?;
+                types::to_duck::write_row(projected, values, nulls, chunk, n)?;
             }
             n += 1;
         }

@@ -33,7 +33,7 @@ pub(super) fn cancel_pending() -> bool {
     }
 }
 
-pub(super) fn interrupt_pending() -> bool {
+fn interrupt_pending() -> bool {
     // A sig_atomic_t written by signal handlers on the main thread; read-only here.
     unsafe { std::ptr::addr_of!(pg_sys::InterruptPending).read_volatile() != 0 }
 }

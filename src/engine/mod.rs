@@ -15,7 +15,6 @@ mod lock;
 mod tablefn;
 pub mod xact;
 
-
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
@@ -344,38 +343,28 @@ pub fn write(storage: u32, sql: &str) -> Result<u64> {
 }
 
 /// Runs a data-modifying statement with parameters (no RETURNING) on
-/// behalf of `storage`; returns DuckDB's count of rows changed.
+/// behalf of `storage`; returns DuckDB's count of rows changed. Only a
+/// statement that changed rows marks the transaction as written: one that
+/// failed changed nothing (DuckDB aborted its transaction), and one that
+/// matched no rows leaves it as clean as before.
 pub fn write_counted(storage: u32, sql: &str, params: &[Option<String>], heap: &[pg_sys::Oid]) -> Result<u64> {
-    if !heap.is_empty() {
-        // Reads PostgreSQL relations: run as a bridged stream of its count.
-        let id = open_stream(sql, params, Some(storage), heap)?;
-        let counted = (|| {
-            let mut n = 0;
-            while let Some(chunk) = next_chunk(id)? {
-                n += count_column(&chunk);
-            }
-            Ok(n)
-        })();
-        close_stream(id);
-        return counted;
-    }
-    let was_dirty = with_state(|s| s.dirty);
-    let n = run(Access::Write, |c| {
-        let mut result = c.stream(sql, params)?;
+    begin(Access::Write)?;
+    let id = open_stream(sql, params, None, heap)?;
+    let counted = (|| -> Result<u64> {
         let mut n = 0;
-        while let Some(chunk) = result.next_chunk()? {
+        while let Some(chunk) = next_chunk(id)? {
             n += count_column(&chunk);
         }
         Ok(n)
-    })?;
-    with_state(|s| {
-        if n > 0 {
+    })();
+    close_stream(id);
+    let n = counted?;
+    if n > 0 {
+        with_state(|s| {
+            s.dirty = true;
             s.ledger.wrote(current_subxact(), storage);
-        } else {
-            // No row changed: DuckDB's transaction is as clean as before.
-            s.dirty = was_dirty;
-        }
-    });
+        });
+    }
     Ok(n)
 }
 

@@ -178,20 +178,28 @@ pub fn relation_columns(rel: pg_sys::Relation) -> Result<Vec<Column>> {
     descriptor_columns(unsafe { (*rel).rd_att })
 }
 
-/// The stored columns for a tuple descriptor.
+/// The stored columns for a tuple descriptor; an error names the first
+/// column DuckDB cannot hold.
 pub fn descriptor_columns(desc: pg_sys::TupleDesc) -> Result<Vec<Column>> {
+    live_columns(desc).collect()
+}
+
+/// The columns of a descriptor DuckDB can hold, the others left out.
+pub fn supported_columns(desc: pg_sys::TupleDesc) -> Vec<Column> {
+    live_columns(desc).filter_map(Result::ok).collect()
+}
+
+/// Each live (not dropped) attribute as a Column, or why DuckDB cannot hold it.
+fn live_columns(desc: pg_sys::TupleDesc) -> impl Iterator<Item = Result<Column>> {
     let natts = unsafe { (*desc).natts } as usize;
-    let mut out = Vec::with_capacity(natts);
-    for i in 0..natts {
+    (0..natts).filter_map(move |i| {
         let att = unsafe { &*(*desc).attrs.as_ptr().add(i) };
         if att.attisdropped {
-            continue;
+            return None;
         }
         let name = unsafe { CStr::from_ptr(att.attname.data.as_ptr()) }.to_string_lossy().into_owned();
-        let (kind, duck) = column_kind(&name, att.atttypid, att.atttypmod)?;
-        out.push(Column { index: i, name, typmod: att.atttypmod, kind, duck });
-    }
-    Ok(out)
+        Some(column_kind(&name, att.atttypid, att.atttypmod).map(|(kind, duck)| Column { index: i, name, typmod: att.atttypmod, kind, duck }))
+    })
 }
 
 /// DuckDB column name of a stored column.
