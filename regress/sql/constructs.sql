@@ -13,35 +13,6 @@ CREATE TABLE d_k (k int, label text) USING duckdb;
 INSERT INTO d_k VALUES (1, 'one'), (2, 'two'), (3, NULL), (NULL, 'none');
 CREATE TABLE h_k AS SELECT * FROM d_k;
 
-CREATE OR REPLACE FUNCTION pushed(q text) RETURNS bool LANGUAGE plpgsql AS $$
-DECLARE plan json; BEGIN
-  EXECUTE 'EXPLAIN (FORMAT JSON) ' || q INTO plan;
-  RETURN plan::text LIKE '%DuckDBScan%';
-END $$;
-CREATE TEMP TABLE pd_duck (r text);
-CREATE TEMP TABLE pd_heap (r text);
--- rows compared as their text form (so numeric scale and float digits count)
-CREATE OR REPLACE FUNCTION same(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE a bigint; b bigint; n bigint; rec record; BEGIN
-  TRUNCATE pd_duck, pd_heap;
-  FOR rec IN EXECUTE q LOOP INSERT INTO pd_duck VALUES (rec::text); END LOOP;
-  FOR rec IN EXECUTE replace(q, 'd_', 'h_') LOOP INSERT INTO pd_heap VALUES (rec::text); END LOOP;
-  SELECT count(*) INTO n FROM pd_duck;
-  SELECT count(*) INTO a FROM (TABLE pd_duck EXCEPT ALL TABLE pd_heap) x;
-  SELECT count(*) INTO b FROM (TABLE pd_heap EXCEPT ALL TABLE pd_duck) x;
-  RETURN CASE WHEN a = 0 AND b = 0 THEN 'same ' || n || ' rows' ELSE 'DIFFERENT: ' || a || '/' || b END;
-END $$;
--- the SQLSTATE a statement fails with (or 'ok')
-CREATE OR REPLACE FUNCTION sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN EXECUTE q; RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE;
-END $$;
-
-CREATE OR REPLACE FUNCTION explain_text(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
-DECLARE l text; BEGIN
-  FOR l IN EXECUTE 'EXPLAIN (VERBOSE, COSTS OFF) ' || q LOOP RETURN NEXT regexp_replace(l, 'r_[0-9]+', 'r_N', 'g'); END LOOP;
-END $$;
-
 -- subqueries and sublinks
 SELECT q, pushed(q), same(q) FROM (VALUES
   ('SELECT s.g, s.m FROM (SELECT grp AS g, max(n) AS m FROM d_t GROUP BY grp) s WHERE s.m > 3'),

@@ -13,11 +13,6 @@ ALTER TABLE h_dim DROP COLUMN gone;
 CREATE TABLE h_small (k int, label text);
 INSERT INTO h_small VALUES (1, 'one'), (2, 'two'), (NULL, 'none');
 
-CREATE OR REPLACE FUNCTION pushed(q text) RETURNS bool LANGUAGE plpgsql AS $$
-DECLARE plan json; BEGIN
-  EXECUTE 'EXPLAIN (FORMAT JSON) ' || q INTO plan;
-  RETURN plan::text LIKE '%DuckDBScan%';
-END $$;
 CREATE TEMP TABLE pd_on (r text);
 CREATE TEMP TABLE pd_off (r text);
 -- rows compared as text with DuckDB reading the heap tables and without
@@ -32,10 +27,6 @@ DECLARE a bigint; b bigint; n bigint; rec record; BEGIN
   SELECT count(*) INTO a FROM (TABLE pd_on EXCEPT ALL TABLE pd_off) x;
   SELECT count(*) INTO b FROM (TABLE pd_off EXCEPT ALL TABLE pd_on) x;
   RETURN CASE WHEN a = 0 AND b = 0 THEN 'same ' || n || ' rows' ELSE 'DIFFERENT: ' || a || '/' || b END;
-END $$;
-CREATE OR REPLACE FUNCTION sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN EXECUTE q; RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE;
 END $$;
 
 SELECT q, pushed(q), same_both_ways(q) FROM (VALUES

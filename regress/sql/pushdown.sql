@@ -11,23 +11,6 @@ CREATE TABLE d_region (name text, manager text) USING duckdb;
 INSERT INTO d_region VALUES ('north', 'ann'), ('south', 'bob'), ('west', 'cy');
 CREATE TABLE h_region AS SELECT * FROM d_region;
 
--- pushed(q): does q run as a DuckDB scan?  same(q): do the duckdb tables and
--- the heap copies (d_ -> h_) give the same multiset of rows?
-CREATE OR REPLACE FUNCTION pushed(q text) RETURNS bool LANGUAGE plpgsql AS $$
-DECLARE plan json; BEGIN
-  EXECUTE 'EXPLAIN (FORMAT JSON) ' || q INTO plan;
-  RETURN plan::text LIKE '%DuckDBScan%';
-END $$;
-CREATE OR REPLACE FUNCTION same(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE a bigint; b bigint; n bigint; BEGIN
-  DROP TABLE IF EXISTS pd_duck, pd_heap;
-  EXECUTE 'CREATE TEMP TABLE pd_duck AS ' || q;
-  EXECUTE 'CREATE TEMP TABLE pd_heap AS ' || replace(q, 'd_', 'h_');
-  SELECT count(*) INTO n FROM pd_duck;
-  SELECT count(*) INTO a FROM (TABLE pd_duck EXCEPT ALL TABLE pd_heap) x;
-  SELECT count(*) INTO b FROM (TABLE pd_heap EXCEPT ALL TABLE pd_duck) x;
-  RETURN CASE WHEN a = 0 AND b = 0 THEN 'same ' || n || ' rows' ELSE 'DIFFERENT: ' || a || '/' || b END;
-END $$;
 
 SELECT q, pushed(q), same(q) FROM (VALUES
   ('SELECT * FROM d_sales'),
@@ -71,12 +54,7 @@ SELECT upper(region), count(*) FROM d_sales GROUP BY 1;
 SELECT count(*) FROM d_sales;
 RESET duckam.execution;
 
--- EXPLAIN shows the DuckDB SQL
-CREATE OR REPLACE FUNCTION explain_text(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
-DECLARE l text; BEGIN
-  FOR l IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP RETURN NEXT regexp_replace(l, 'r_[0-9]+', 'r_N', 'g'); END LOOP;
-END $$;
-SELECT explain_text('SELECT region, count(*) FROM d_sales WHERE qty > 3 GROUP BY region ORDER BY count(*) DESC NULLS LAST');
+SELECT explain_text('SELECT region, count(*) FROM d_sales WHERE qty > 3 GROUP BY region ORDER BY count(*) DESC NULLS LAST', false);
 
 -- cursors over a DuckDB scan, with and without SCROLL
 BEGIN;

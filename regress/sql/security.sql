@@ -5,11 +5,6 @@ INSERT INTO d_acct VALUES (1, 'alice', 100.50, 's1'), (2, 'bob', 20.00, 's2'), (
 CREATE ROLE duckam_reader NOLOGIN;
 CREATE ROLE duckam_other NOLOGIN;
 GRANT SELECT (id, owner, balance) ON d_acct TO duckam_reader;
-CREATE OR REPLACE FUNCTION pushed(q text) RETURNS bool LANGUAGE plpgsql AS $$
-DECLARE plan json; BEGIN
-  EXECUTE 'EXPLAIN (FORMAT JSON) ' || q INTO plan;
-  RETURN plan::text LIKE '%DuckDBScan%';
-END $$;
 
 SET ROLE duckam_reader;
 SELECT pushed('SELECT owner, sum(balance) FROM d_acct GROUP BY owner');

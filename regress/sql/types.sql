@@ -58,9 +58,6 @@ INSERT INTO ty (k, e) VALUES (7, 'ecstatic');
 INSERT INTO ty (k, dom) VALUES (8, 0);
 SELECT k, e FROM ty WHERE k = 7;
 -- SQLSTATEs of the errors above
-CREATE FUNCTION sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN EXECUTE q; RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END $$;
 SELECT q, sqlstate_of(q) FROM (VALUES
   ('CREATE TABLE ty_x (p point) USING duckdb'),
   ('CREATE TABLE ty_x (n numeric) USING duckdb'),
