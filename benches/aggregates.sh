@@ -4,11 +4,9 @@
 # the heap/duckdb ratio. Needs a running cluster (scripts/cluster.sh start).
 # Usage: benches/aggregates.sh [rows]
 set -euo pipefail
-source "$(dirname "$0")/../scripts/env.sh"
+source "$(dirname "$0")/lib.sh"
 rows=${1:-3000000}
-db=duckam_bench_agg
-"$PGBIN/dropdb" --if-exists $db && "$PGBIN/createdb" $db
-psql() { "$PGBIN/psql" -X -qAt -v ON_ERROR_STOP=1 -d $db "$@"; }
+bench_db duckam_bench_agg
 psql -c "CREATE EXTENSION pg_duckam" -c "
 CREATE TABLE d_big (id int, grp int, amt numeric(12,2), f float8, day date, name text) USING duckdb;
 INSERT INTO d_big SELECT g, g % 100, (g % 10000) / 100.0, g * 0.5, date '2020-01-01' + g % 1500, 'n' || (g % 1000)
@@ -30,4 +28,3 @@ for q in "${queries[@]}"; do
     pushed=$(psql -c "EXPLAIN ${q//@T/d_big}" | grep -c DuckDBScan || true)
     printf "%-92s %10s %10s %6.1fx %s\n" "$q" "$d" "$h" "$(echo "$h / $d" | bc -l)" "$([ "$pushed" -gt 0 ] && echo yes || echo no)"
 done
-"$PGBIN/dropdb" $db

@@ -7,11 +7,9 @@
 # buffered appends instead of one DuckDB statement.
 # Needs a running cluster (scripts/cluster.sh start). Usage: benches/dml.sh [rows]
 set -euo pipefail
-source "$(dirname "$0")/../scripts/env.sh"
+source "$(dirname "$0")/lib.sh"
 rows=${1:-3000000}
-db=duckam_bench_dml
-"$PGBIN/dropdb" --if-exists $db && "$PGBIN/createdb" $db
-psql() { "$PGBIN/psql" -X -qAt -v ON_ERROR_STOP=1 -d $db "$@"; }
+bench_db duckam_bench_dml
 psql -c "CREATE EXTENSION pg_duckam" -c "
 CREATE TABLE d_big (id int NOT NULL, grp int, amt numeric(12,2) CHECK (amt >= 0), f float8, name text) USING duckdb;
 INSERT INTO d_big SELECT g, g % 100, (g % 10000) / 100.0, g * 0.5, 'n' || (g % 1000) FROM generate_series(1, $rows) g;
@@ -38,4 +36,3 @@ for s in "${statements[@]}"; do
     [[ $s == INSERT* ]] && am=$(best "SET duckam.execution = off" "${s//@T/d_big}")
     printf "%-52s %10s %10s %6.1fx %14s\n" "$s" "$d" "$h" "$(echo "$h / $d" | bc -l)" "$am"
 done
-"$PGBIN/dropdb" $db

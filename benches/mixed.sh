@@ -6,11 +6,9 @@
 # runs it). Same session, best of 3. Needs a running cluster.
 # Usage: benches/mixed.sh [rows]
 set -euo pipefail
-source "$(dirname "$0")/../scripts/env.sh"
+source "$(dirname "$0")/lib.sh"
 rows=${1:-3000000}
-db=duckam_bench_mixed
-"$PGBIN/dropdb" --if-exists $db && "$PGBIN/createdb" $db
-psql() { "$PGBIN/psql" -X -qAt -v ON_ERROR_STOP=1 -d $db "$@"; }
+bench_db duckam_bench_mixed
 psql -c "CREATE EXTENSION pg_duckam" -c "
 CREATE TABLE h_orders (id int, customer int, amount numeric(12,2), note text);
 INSERT INTO h_orders SELECT g, g % 50000, (g % 10000) / 100.0, 'order ' || g FROM generate_series(1, $rows) g;
@@ -34,4 +32,3 @@ printf "%-62s %10s ms  %12s rows/s\n" "PostgreSQL sequential scan, same aggregat
 printf "%-62s %10s ms\n" "heap ⨝ duckdb GROUP BY, duckam.heap_scans = on (DuckDB)" "$agg_on"
 printf "%-62s %10s ms   (%.1fx)\n" "same query, duckam.heap_scans = off (PostgreSQL)" "$agg_off" "$(echo "$agg_off / $agg_on" | bc -l)"
 [ "$pushed" -gt 0 ] || echo "WARNING: the mixed aggregate did not run in DuckDB"
-"$PGBIN/dropdb" $db

@@ -1,0 +1,10 @@
+# Shared by the benches/*.sh scripts: the project environment, a fresh
+# database for the bench (dropped again on exit) and psql on it.
+# Usage: source "$(dirname "$0")/lib.sh"; bench_db <name>
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
+bench_db() {
+    db=$1
+    "$PGBIN/dropdb" --if-exists "$db" && "$PGBIN/createdb" "$db"
+    trap '"$PGBIN/dropdb" --if-exists "$db"' EXIT
+}
+psql() { "$PGBIN/psql" -X -qAt -v ON_ERROR_STOP=1 -d "$db" "$@"; }
