@@ -69,8 +69,8 @@ pub unsafe fn install(stmt: *mut pg_sys::PlannedStmt, d: &Deparsed, cursor_optio
     private.push(pg_sys::makeString(pg_sys::pstrdup(csql.as_ptr())) as *mut pg_sys::Node);
     private.push(pg_sys::makeInteger(d.writes.unwrap_or(0) as i32) as *mut pg_sys::Node);
     private.push(pg_sys::makeInteger(d.heap_scans.len() as i32) as *mut pg_sys::Node);
-    for &relid in &d.heap_scans {
-        private.push(pg_sys::makeInteger(u32::from(relid) as i32) as *mut pg_sys::Node);
+    for &source in &d.heap_scans {
+        private.push(source);
     }
     for &(id, typid) in &d.params {
         private.push(pg_sys::makeInteger(id) as *mut pg_sys::Node);
@@ -103,8 +103,9 @@ struct DuckExecState {
     reader: *mut RowReader,
     sql: *const std::ffi::c_char,
     /// custom_private: the SQL, the storage a data-modifying statement
-    /// changes (0: none), the number of heap relations read and their oids,
-    /// then (param id, param type) pairs.
+    /// changes (0: none), the number of heap relations read and what each
+    /// `pg_heap(k)` reads (deparse::heap::scan_source), then (param id,
+    /// param type) pairs.
     private: *mut pg_sys::List,
     /// UPDATE / DELETE / INSERT: the storage changed.
     writes: Option<u32>,
@@ -115,7 +116,7 @@ struct DuckExecState {
 /// What `install` put in custom_private after the SQL, read back once.
 struct PlanPrivate {
     writes: Option<u32>,
-    heap_scans: Vec<pg_sys::Oid>,
+    heap_scans: Vec<*mut pg_sys::Node>,
     /// PostgreSQL parameter ids and types, in DuckDB `$n` order.
     params: Vec<(i32, pg_sys::Oid)>,
 }
@@ -129,7 +130,7 @@ unsafe fn decode_private(private: *mut pg_sys::List) -> PlanPrivate {
     let first_param = 3 + nscans;
     PlanPrivate {
         writes: (storage != 0).then_some(storage),
-        heap_scans: (3..first_param).map(oid).collect(),
+        heap_scans: (3..first_param).map(|i| list.get_ptr(i).expect("heap scan source")).collect(),
         params: (first_param..list.len()).step_by(2).map(|i| (int(i), oid(i + 1))).collect(),
     }
 }
@@ -198,7 +199,8 @@ unsafe extern "C-unwind" fn begin(node: *mut pg_sys::CustomScanState, estate: *m
     if let Some(storage) = (*st).writes {
         reader.set_writes(storage);
     }
-    reader.set_heap_scans(private.heap_scans);
+    let bound = (*estate).es_param_list_info;
+    reader.set_heap_scans(private.heap_scans.iter().map(|&n| engine::HeapSource::from_plan(n, bound)).collect());
     // EXPLAIN ANALYZE (the node's own instrumentation is attached only
     // after this returns): DuckDB's profile goes under the node.
     reader.profiling = (*estate).es_instrument != 0;
@@ -271,6 +273,12 @@ unsafe extern "C-unwind" fn explain(
 ) {
     let st = node as *mut DuckExecState;
     pg_sys::ExplainPropertyText(c"DuckDB SQL".as_ptr(), (*st).sql, es);
+    // What each pg_heap(k) reads, with the conditions PostgreSQL applies.
+    for (k, &source) in decode_private((*st).private).heap_scans.iter().enumerate() {
+        let label = std::ffi::CString::new(format!("pg_heap({k})")).expect("no NUL");
+        let text = std::ffi::CString::new(engine::HeapSource::from_plan(source, std::ptr::null_mut()).describe()).unwrap_or_default();
+        pg_sys::ExplainPropertyText(label.as_ptr(), text.as_ptr(), es);
+    }
     if !(*es).analyze || (*st).reader.is_null() {
         return;
     }

@@ -9,7 +9,7 @@ use pgrx::pg_sys;
 
 use duckam_logic::profile::ProfileNode;
 
-use crate::engine::{self, StreamId};
+use crate::engine::{self, HeapSource, StreamId};
 use crate::error::Result;
 use crate::types::{self, Column};
 
@@ -19,8 +19,8 @@ pub struct RowReader {
     params: Vec<Option<String>>,
     /// The storage a data-modifying statement (UPDATE … RETURNING) changes.
     writes: Option<u32>,
-    /// PostgreSQL relations the query reads as `pg_heap(k)`.
-    heap: Vec<pg_sys::Oid>,
+    /// What the query's `pg_heap(k)` read.
+    heap: Vec<HeapSource>,
     columns: Rc<Vec<Column>>,
     natts: usize,
     stream: Option<StreamId>,
@@ -106,13 +106,13 @@ impl RowReader {
         &self.params
     }
 
-    pub fn heap_scans(&self) -> &[pg_sys::Oid] {
+    pub fn heap_scans(&self) -> &[HeapSource] {
         &self.heap
     }
 
-    /// The query reads these PostgreSQL relations as `pg_heap(0)`, `pg_heap(1)`, ….
-    pub fn set_heap_scans(&mut self, relids: Vec<pg_sys::Oid>) {
-        self.heap = relids;
+    /// What the query's `pg_heap(0)`, `pg_heap(1)`, … read.
+    pub fn set_heap_scans(&mut self, sources: Vec<HeapSource>) {
+        self.heap = sources;
     }
 
     /// The query changes `storage` (a relfilenode) and returns rows.

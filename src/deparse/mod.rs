@@ -14,6 +14,7 @@
 
 mod expr;
 mod funcs;
+mod heap;
 mod modify;
 mod output;
 mod query;
@@ -40,6 +41,9 @@ pub(crate) fn refuse<T>(what: impl Into<String>) -> Result<T, Refusal> {
 pub(crate) struct Level {
     pub q: *mut pg_sys::Query,
     pub id: usize,
+    /// Conditions applied inside heap relations' scans (heap::pushable),
+    /// worked out on first use.
+    pushed: Option<Vec<(u32, *mut pg_sys::Node)>>,
 }
 
 /// Deparsing state: the stack of Query levels (outermost first), so Vars
@@ -54,8 +58,8 @@ pub(crate) struct Ctx {
     /// A range-table entry (level id, index) DuckDB knows by another name
     /// than its alias: INSERT's RETURNING names the table itself.
     pub renamed: Option<(usize, u32, String)>,
-    /// PostgreSQL relations DuckDB reads, in `pg_heap(k)` order.
-    pub heap_scans: Vec<pg_sys::Oid>,
+    /// What each `pg_heap(k)` reads (heap::scan_source), in k order.
+    pub heap_scans: Vec<*mut pg_sys::Node>,
 }
 
 impl Ctx {
@@ -65,7 +69,7 @@ impl Ctx {
 
     /// Runs `f` with `q` as the innermost level.
     pub fn enter<R>(&mut self, q: *mut pg_sys::Query, f: impl FnOnce(&mut Ctx) -> R) -> R {
-        self.levels.push(Level { q, id: self.next_id });
+        self.levels.push(Level { q, id: self.next_id, pushed: None });
         self.next_id += 1;
         let r = f(self);
         self.levels.pop();
@@ -115,6 +119,21 @@ impl Ctx {
             .get_ptr((attno as usize).wrapping_sub(1))
             .filter(|p| !p.is_null())
             .ok_or_else(|| "a dropped join column".to_string())
+    }
+
+    /// The current level's conditions PostgreSQL applies inside heap
+    /// relations' scans, as (range-table index, conjunct).
+    pub unsafe fn pushed(&mut self) -> &[(u32, *mut pg_sys::Node)] {
+        if self.levels.last().expect("a query level").pushed.is_none() {
+            let found = heap::pushable(self);
+            self.levels.last_mut().expect("a query level").pushed = Some(found);
+        }
+        self.levels.last().and_then(|l| l.pushed.as_deref()).unwrap_or(&[])
+    }
+
+    /// The conditions pushed into the scan of range-table entry `index`.
+    pub unsafe fn pushed_conditions(&mut self, index: u32) -> Vec<*mut pg_sys::Node> {
+        self.pushed().iter().filter(|&&(r, _)| r == index).map(|&(_, c)| c).collect()
     }
 
     /// The DuckDB parameter number for PostgreSQL parameter `id`.
@@ -170,6 +189,11 @@ pub unsafe fn source_touches_duckdb(q: *mut pg_sys::Query) -> bool {
         }
     }
     walker((*q).targetList as *mut pg_sys::Node, none) || walker((*q).cteList as *mut pg_sys::Node, none)
+}
+
+/// Does an expression read a duckdb table (in a sublink)?
+pub unsafe fn touches_duckdb_node(node: *mut pg_sys::Node) -> bool {
+    walker(node, std::ptr::null_mut())
 }
 
 /// Does the statement read any duckdb table, anywhere (subqueries, CTEs,

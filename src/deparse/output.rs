@@ -27,8 +27,8 @@ pub struct Deparsed {
     pub params: Vec<(i32, pg_sys::Oid)>,
     /// For UPDATE / DELETE / INSERT: the storage (relfilenode) changed.
     pub writes: Option<u32>,
-    /// PostgreSQL relations the SQL reads as `pg_heap(k)`.
-    pub heap_scans: Vec<pg_sys::Oid>,
+    /// What the SQL's `pg_heap(k)` read (deparse::heap::scan_source).
+    pub heap_scans: Vec<*mut pg_sys::Node>,
 }
 
 #[derive(Default)]

@@ -12,7 +12,7 @@ use pgrx::pg_sys;
 use pgrx::PgList;
 
 use super::expr::{self, check_equality, check_orderable, duck_type};
-use super::{refuse, Ctx, Refusal};
+use super::{heap, refuse, Ctx, Refusal};
 use crate::hooks::{is_duckdb_relid, relation_info};
 
 unsafe extern "C-unwind" {
@@ -282,15 +282,29 @@ unsafe fn set_operation_node(
 /// conditions.
 pub unsafe fn where_clause(ctx: &mut Ctx) -> Result<Option<Expr>, Refusal> {
     let mut filters = security_quals(ctx)?;
-    let quals = (*(*ctx.query()).jointree).quals;
-    if !quals.is_null() {
-        filters.push(expr::deparse(ctx, quals)?);
-    }
-    Ok(match filters.len() {
+    filters.extend(remaining_conditions(ctx, (*(*ctx.query()).jointree).quals)?);
+    Ok(and(filters))
+}
+
+fn and(mut filters: Vec<Expr>) -> Option<Expr> {
+    match filters.len() {
         0 => None,
         1 => filters.pop(),
         _ => Some(Expr::Logical { and: true, args: filters }),
-    })
+    }
+}
+
+/// The conjuncts of a WHERE or ON condition that DuckDB evaluates: all but
+/// those PostgreSQL applies inside heap relations' scans.
+unsafe fn remaining_conditions(ctx: &mut Ctx, quals: *mut pg_sys::Node) -> Result<Vec<Expr>, Refusal> {
+    let pushed: Vec<*mut pg_sys::Node> = ctx.pushed().iter().map(|&(_, c)| c).collect();
+    let mut list = Vec::new();
+    heap::conjuncts(quals, &mut list);
+    let mut out = Vec::new();
+    for c in list.into_iter().filter(|c| !pushed.contains(c)) {
+        out.push(expr::deparse(ctx, c)?);
+    }
+    Ok(out)
 }
 
 /// Row-level security quals of the level's relations, ANDed before the
@@ -303,6 +317,10 @@ unsafe fn security_quals(ctx: &mut Ctx) -> Result<Vec<Expr>, Refusal> {
     let mut quals = Vec::new();
     let mut barrier = false;
     for rte in rtable.iter_ptr() {
+        // A heap relation's quals are applied by PostgreSQL in its own scan.
+        if (*rte).rtekind == pg_sys::RTEKind::RTE_RELATION && !is_duckdb_relid((*rte).relid) {
+            continue;
+        }
         barrier |= (*rte).security_barrier || !(*rte).securityQuals.is_null();
         for qual in PgList::<pg_sys::Node>::from_pg((*rte).securityQuals).iter_ptr() {
             quals.push(expr::deparse(ctx, qual)?);
@@ -345,7 +363,7 @@ pub unsafe fn from_item(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<From, 
             match (*rte).rtekind {
                 pg_sys::RTEKind::RTE_RELATION => {
                     if !is_duckdb_relid((*rte).relid) {
-                        return heap_relation(ctx, rte, alias);
+                        return heap_relation(ctx, index, rte, alias);
                     }
                     if !(*rte).tablesample.is_null() {
                         return refuse("TABLESAMPLE");
@@ -377,31 +395,20 @@ pub unsafe fn from_item(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<From, 
             };
             let left = from_item(ctx, j.larg)?;
             let right = from_item(ctx, j.rarg)?;
-            let on = if j.quals.is_null() { Expr::Bool(true) } else { expr::deparse(ctx, j.quals)? };
+            let on = and(remaining_conditions(ctx, j.quals)?).unwrap_or(Expr::Bool(true));
             Ok(From::Join { kind, left: Box::new(left), right: Box::new(right), on })
         }
         _ => refuse("a FROM item of an unsupported kind"),
     }
 }
 
-/// A PostgreSQL relation DuckDB reads through `pg_heap(k)`: a plain or
-/// materialized table without inheritance children (partitioned tables,
-/// inheritance, foreign tables and views of other kinds are not yet read).
-unsafe fn heap_relation(ctx: &mut Ctx, rte: *mut pg_sys::RangeTblEntry, alias: String) -> Result<From, Refusal> {
+/// A PostgreSQL relation DuckDB reads through `pg_heap(k)` (see heap.rs).
+unsafe fn heap_relation(ctx: &mut Ctx, index: u32, rte: *mut pg_sys::RangeTblEntry, alias: String) -> Result<From, Refusal> {
     if !crate::gucs::HEAP_SCANS.get() {
         return refuse("a heap table (duckam.heap_scans is off)");
     }
-    let (_, _, kind) = relation_info((*rte).relid).ok_or("a dropped table")?;
-    if !matches!(kind, b'r' | b'm') {
-        return refuse("a partitioned table, foreign table or other relation kind DuckDB cannot read yet");
-    }
-    if !(*rte).tablesample.is_null() {
-        return refuse("TABLESAMPLE");
-    }
-    if (*rte).inh && has_children((*rte).relid) {
-        return refuse("a table with inheritance children");
-    }
-    ctx.heap_scans.push((*rte).relid);
+    let source = heap::scan_source(ctx, index, rte)?;
+    ctx.heap_scans.push(source);
     Ok(From::Function { call: format!("pg_heap({})", ctx.heap_scans.len() - 1), alias })
 }
 

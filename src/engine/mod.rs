@@ -9,6 +9,7 @@
 //! an error anywhere) frees them deterministically.
 
 mod bridge;
+mod pgscan;
 pub mod ffi;
 mod interrupt;
 mod lock;
@@ -28,6 +29,7 @@ use crate::gucs;
 use ffi::{Connection, DataChunk, Database, QueryResult};
 
 pub use duckam_logic::profile::ProfileNode;
+pub use pgscan::HeapSource;
 use duckam_logic::types::DuckType;
 
 /// How a transaction uses DuckDB.
@@ -347,7 +349,7 @@ pub fn write(storage: u32, sql: &str) -> Result<u64> {
 /// statement that changed rows marks the transaction as written: one that
 /// failed changed nothing (DuckDB aborted its transaction), and one that
 /// matched no rows leaves it as clean as before.
-pub fn write_counted(storage: u32, sql: &str, params: &[Option<String>], heap: &[pg_sys::Oid]) -> Result<u64> {
+pub fn write_counted(storage: u32, sql: &str, params: &[Option<String>], heap: &[HeapSource]) -> Result<u64> {
     begin(Access::Write)?;
     let id = open_stream(sql, params, None, heap)?;
     let counted = (|| -> Result<u64> {
@@ -394,8 +396,8 @@ pub fn current_subxact() -> u32 {
 /// Starts streaming a query; returns its id for `next_chunk` / `close_stream`.
 /// `writes`: the storage (relfilenode) a data-modifying statement changes,
 /// recorded for savepoint handling.
-/// `heap`: the PostgreSQL relations the query reads as `pg_heap(k)`.
-pub fn open_stream(sql: &str, params: &[Option<String>], writes: Option<u32>, heap: &[pg_sys::Oid]) -> Result<StreamId> {
+/// `heap`: what the query's `pg_heap(k)` read.
+pub fn open_stream(sql: &str, params: &[Option<String>], writes: Option<u32>, heap: &[HeapSource]) -> Result<StreamId> {
     begin(if writes.is_some() { Access::Write } else { Access::Read })?;
     flush_all()?;
     with_state(|s| {

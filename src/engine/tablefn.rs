@@ -6,7 +6,7 @@
 //! unwinds out of a callback: errors become DuckDB errors.
 
 use std::ffi::{c_void, CString};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,6 +27,9 @@ unsafe impl Send for ChunkPtr {}
 /// the end) or an error message.
 pub struct FillRequest {
     pub scan: usize,
+    /// Which reading of `pg_heap(scan)`: DuckDB may read one scan more than
+    /// once (an inlined CTE used twice), each from its own start.
+    pub instance: u64,
     pub columns: Arc<Vec<usize>>,
     pub chunk: ChunkPtr,
     pub reply: Sender<Result<usize, String>>,
@@ -47,6 +50,15 @@ static LINK: Mutex<Option<Arc<Link>>> = Mutex::new(None);
 /// safety net: the bridge normally stops its query itself): callbacks
 /// waiting for a batch give up too.
 static ABANDONED: AtomicBool = AtomicBool::new(false);
+
+/// Numbers the readings of `pg_heap` scans (FillRequest::instance).
+static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(0);
+
+/// A reading of a scan: its projected columns and its number.
+struct Reading {
+    columns: Arc<Vec<usize>>,
+    instance: u64,
+}
 
 pub fn set_link(link: Option<Arc<Link>>) {
     ABANDONED.store(false, Ordering::SeqCst);
@@ -120,17 +132,19 @@ unsafe extern "C" fn init(info: ffi::duckdb_init_info) {
     ffi::duckdb_init_set_max_threads(info, 1);
     let columns: Vec<usize> =
         (0..ffi::duckdb_init_get_column_count(info)).map(|i| ffi::duckdb_init_get_column_index(info, i) as usize).collect();
-    ffi::duckdb_init_set_init_data(info, Box::into_raw(Box::new(Arc::new(columns))) as *mut c_void, Some(free_boxed::<Arc<Vec<usize>>>));
+    let reading = Reading { columns: Arc::new(columns), instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed) };
+    ffi::duckdb_init_set_init_data(info, Box::into_raw(Box::new(reading)) as *mut c_void, Some(free_boxed::<Reading>));
 }
 
 unsafe extern "C" fn scan(info: ffi::duckdb_function_info, output: ffi::duckdb_data_chunk) {
     let outcome = std::panic::catch_unwind(|| -> Result<usize, String> {
         let scan = *(ffi::duckdb_function_get_bind_data(info) as *const usize);
-        let columns = (*(ffi::duckdb_function_get_init_data(info) as *const Arc<Vec<usize>>)).clone();
+        let reading = &*(ffi::duckdb_function_get_init_data(info) as *const Reading);
+        let (columns, instance) = (reading.columns.clone(), reading.instance);
         let link = link().ok_or("pg_heap(): the query was stopped")?;
         let (reply, answer) = bounded(1);
         link.requests
-            .send(FillRequest { scan, columns, chunk: ChunkPtr(output), reply })
+            .send(FillRequest { scan, instance, columns, chunk: ChunkPtr(output), reply })
             .map_err(|_| "pg_heap(): the query was stopped".to_string())?;
         drop(link);
         loop {

@@ -1,0 +1,234 @@
+//! One `pg_heap(k)` scan, served on the backend's main thread: PostgreSQL
+//! plans and runs `SELECT <columns DuckDB asked for> FROM <relation> WHERE
+//! <pushed conditions>` (deparse/heap.rs) under the statement's snapshot and
+//! parameters, a chunk's worth of rows at a time, and a DestReceiver writes
+//! each row straight into DuckDB's chunk. Being an ordinary plan, it uses
+//! indexes, prunes partitions, reads inheritance children and foreign
+//! tables, and applies row-level security like any other.
+
+use pgrx::pg_sys;
+use pgrx::prelude::*;
+use pgrx::PgList;
+
+use super::ffi::DataChunk;
+use crate::error::OrReport;
+use crate::types::{self, Column};
+
+/// What a `pg_heap(k)` reads, as the plan keeps it: the relation's
+/// range-table entry and the conditions pushed into its scan, with the
+/// statement's parameters.
+#[derive(Clone, Copy)]
+pub struct HeapSource {
+    pub rte: *mut pg_sys::RangeTblEntry,
+    pub qual: *mut pg_sys::Node,
+    pub params: pg_sys::ParamListInfo,
+}
+
+impl HeapSource {
+    /// From a `deparse::heap::scan_source` list kept in the plan.
+    pub unsafe fn from_plan(node: *mut pg_sys::Node, params: pg_sys::ParamListInfo) -> HeapSource {
+        let list = PgList::<pg_sys::Node>::from_pg(node as *mut pg_sys::List);
+        HeapSource {
+            rte: list.get_ptr(0).expect("range-table entry") as *mut pg_sys::RangeTblEntry,
+            qual: list.get_ptr(1).expect("pushed conditions"),
+            params,
+        }
+    }
+
+    pub fn relid(&self) -> pg_sys::Oid {
+        unsafe { (*self.rte).relid }
+    }
+
+    /// For EXPLAIN: the relation and the conditions PostgreSQL applies in
+    /// its scan, e.g. `public.h WHERE (k > 5)`.
+    pub unsafe fn describe(&self) -> String {
+        let relid = self.relid();
+        let name = pg_sys::get_rel_name(relid);
+        if name.is_null() {
+            return "a dropped relation".into();
+        }
+        let schema = pg_sys::get_namespace_name_or_temp(pg_sys::get_rel_namespace(relid));
+        let mut text = std::ffi::CStr::from_ptr(pg_sys::quote_qualified_identifier(schema, name)).to_string_lossy().into_owned();
+        if !(*self.rte).inh {
+            text = format!("ONLY {text}");
+        }
+        let is_true = (*self.qual).type_ == pg_sys::NodeTag::T_Const && {
+            let c = self.qual as *mut pg_sys::Const;
+            !(*c).constisnull && (*c).consttype == pg_sys::BOOLOID && (*c).constvalue.value() != 0
+        };
+        if !is_true {
+            let context = pg_sys::deparse_context_for(name, relid);
+            let qual = pg_sys::deparse_expression(self.qual, context, false, false);
+            text = format!("{text} WHERE {}", std::ffi::CStr::from_ptr(qual).to_string_lossy());
+        }
+        text
+    }
+}
+
+/// Where the plan's rows go: the DuckDB chunk being filled.
+#[repr(C)]
+struct ChunkDest {
+    base: pg_sys::DestReceiver,
+    columns: *const Vec<Column>,
+    chunk: DataChunkRaw,
+    rows: usize,
+    /// Memory of the current batch (detoasted values), reset per batch.
+    batch: pg_sys::MemoryContext,
+}
+
+type DataChunkRaw = duckdb::ffi::duckdb_data_chunk;
+
+pub struct PgScan {
+    /// The projected columns (`index`: position in the plan's output);
+    /// boxed because the DestReceiver points at them.
+    _columns: Box<Vec<Column>>,
+    qd: *mut pg_sys::QueryDesc,
+    dest: *mut ChunkDest,
+    /// The scan's query, plan and executor state.
+    cxt: pg_sys::MemoryContext,
+    done: bool,
+}
+
+impl PgScan {
+    /// Plans and starts the scan of `source` returning `columns` (each
+    /// `index` an attribute index of the relation).
+    pub unsafe fn start(source: &HeapSource, columns: &[Column]) -> PgScan {
+        let cxt = pg_sys::AllocSetContextCreateExtended(
+            pg_sys::TopTransactionContext,
+            c"duckam heap scan".as_ptr(),
+            pg_sys::ALLOCSET_DEFAULT_MINSIZE as usize,
+            pg_sys::ALLOCSET_DEFAULT_INITSIZE as usize,
+            pg_sys::ALLOCSET_DEFAULT_MAXSIZE as usize,
+        );
+        let batch = pg_sys::AllocSetContextCreateExtended(
+            cxt,
+            c"duckam heap batch".as_ptr(),
+            pg_sys::ALLOCSET_DEFAULT_MINSIZE as usize,
+            pg_sys::ALLOCSET_DEFAULT_INITSIZE as usize,
+            pg_sys::ALLOCSET_DEFAULT_MAXSIZE as usize,
+        );
+        let old = pg_sys::MemoryContextSwitchTo(cxt);
+        let query = scan_query(source, columns);
+        let stmt = pg_sys::pg_plan_query(query, c"pg_duckam heap scan".as_ptr(), 0, source.params);
+        let outputs: Vec<Column> = columns.iter().enumerate().map(|(i, c)| Column { index: i, ..c.clone() }).collect();
+        let columns = Box::new(outputs);
+        let dest = pg_sys::palloc0(std::mem::size_of::<ChunkDest>()) as *mut ChunkDest;
+        (*dest).base = pg_sys::DestReceiver {
+            receiveSlot: Some(receive),
+            rStartup: Some(startup),
+            rShutdown: Some(shutdown),
+            rDestroy: Some(shutdown),
+            mydest: pg_sys::CommandDest::DestNone,
+        };
+        (*dest).columns = &*columns;
+        (*dest).batch = batch;
+        let qd = pg_sys::CreateQueryDesc(
+            stmt,
+            c"pg_duckam heap scan".as_ptr(),
+            pg_sys::GetActiveSnapshot(),
+            std::ptr::null_mut(),
+            dest as *mut pg_sys::DestReceiver,
+            source.params,
+            std::ptr::null_mut(),
+            0,
+        );
+        pg_sys::ExecutorStart(qd, 0);
+        pg_sys::MemoryContextSwitchTo(old);
+        PgScan { _columns: columns, qd, dest, cxt, done: false }
+    }
+
+    /// Fills `chunk` with up to its capacity of rows; 0 at the end.
+    pub unsafe fn fill(&mut self, chunk: DataChunkRaw) -> usize {
+        if self.done {
+            return 0;
+        }
+        let capacity = super::ffi::vector_size();
+        (*self.dest).chunk = chunk;
+        (*self.dest).rows = 0;
+        pg_sys::MemoryContextReset((*self.dest).batch);
+        pg_sys::ExecutorRun(self.qd, pg_sys::ScanDirection::ForwardScanDirection, capacity as u64, false);
+        let n = (*self.dest).rows;
+        if n < capacity {
+            self.finish();
+        }
+        n
+    }
+
+    /// Ends the plan (its locks and snapshot stay with the transaction).
+    unsafe fn finish(&mut self) {
+        if !self.qd.is_null() {
+            pg_sys::ExecutorFinish(self.qd);
+            pg_sys::ExecutorEnd(self.qd);
+            pg_sys::FreeQueryDesc(self.qd);
+            self.qd = std::ptr::null_mut();
+        }
+        self.done = true;
+    }
+
+    /// Ends the plan if it is still running and frees its memory. Only in a
+    /// live transaction whose scan did not fail: otherwise the transaction's
+    /// abort releases everything.
+    pub unsafe fn close(&mut self) {
+        self.finish();
+        if !self.cxt.is_null() {
+            pg_sys::MemoryContextDelete(self.cxt);
+            self.cxt = std::ptr::null_mut();
+        }
+    }
+}
+
+/// `SELECT <columns> FROM <relation> WHERE <qual>` as an analyzed Query.
+unsafe fn scan_query(source: &HeapSource, columns: &[Column]) -> *mut pg_sys::Query {
+    let rte = pg_sys::copyObjectImpl(source.rte as *const std::ffi::c_void) as *mut pg_sys::RangeTblEntry;
+    let mut tlist = PgList::<pg_sys::TargetEntry>::new();
+    for (i, c) in columns.iter().enumerate() {
+        let attno = c.index as i16 + 1;
+        let (mut typid, mut typmod, mut collation) = (pg_sys::InvalidOid, -1, pg_sys::InvalidOid);
+        pg_sys::get_atttypetypmodcoll((*rte).relid, attno, &mut typid, &mut typmod, &mut collation);
+        let var = pg_sys::makeVar(1, attno, typid, typmod, collation, 0);
+        tlist.push(pg_sys::makeTargetEntry(var as *mut pg_sys::Expr, (i + 1) as i16, std::ptr::null_mut(), false));
+    }
+    let rtr = pg_sys::palloc0(std::mem::size_of::<pg_sys::RangeTblRef>()) as *mut pg_sys::RangeTblRef;
+    (*rtr).type_ = pg_sys::NodeTag::T_RangeTblRef;
+    (*rtr).rtindex = 1;
+    let mut from = PgList::<pg_sys::RangeTblRef>::new();
+    from.push(rtr);
+    let qual = pg_sys::copyObjectImpl(source.qual as *const std::ffi::c_void) as *mut pg_sys::Node;
+    let mut rtable = PgList::<pg_sys::RangeTblEntry>::new();
+    rtable.push(rte);
+    let q = pg_sys::palloc0(std::mem::size_of::<pg_sys::Query>()) as *mut pg_sys::Query;
+    (*q).type_ = pg_sys::NodeTag::T_Query;
+    (*q).commandType = pg_sys::CmdType::CMD_SELECT;
+    (*q).querySource = pg_sys::QuerySource::QSRC_ORIGINAL;
+    (*q).canSetTag = true;
+    (*q).rtable = rtable.into_pg();
+    (*q).jointree = pg_sys::makeFromExpr(from.into_pg(), qual);
+    (*q).targetList = tlist.into_pg();
+    (*q).hasSubLinks = !(*rte).securityQuals.is_null() && pg_sys::checkExprHasSubLink((*rte).securityQuals as *mut pg_sys::Node);
+    (*q).hasRowSecurity = !(*rte).securityQuals.is_null();
+    q
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn receive(slot: *mut pg_sys::TupleTableSlot, dest: *mut pg_sys::DestReceiver) -> bool {
+    let d = &mut *(dest as *mut ChunkDest);
+    let columns = &*d.columns;
+    if !columns.is_empty() {
+        pg_sys::slot_getallattrs(slot);
+        let natts = (*(*slot).tts_tupleDescriptor).natts as usize;
+        let values = std::slice::from_raw_parts((*slot).tts_values, natts);
+        let nulls = std::slice::from_raw_parts((*slot).tts_isnull, natts);
+        let old = pg_sys::MemoryContextSwitchTo(d.batch);
+        let written = DataChunk::borrowed(d.chunk, |chunk| types::to_duck::write_row(columns, values, nulls, chunk, d.rows));
+        pg_sys::MemoryContextSwitchTo(old);
+        written.or_report();
+    }
+    d.rows += 1;
+    true
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn startup(_dest: *mut pg_sys::DestReceiver, _operation: i32, _desc: pg_sys::TupleDesc) {}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn shutdown(_dest: *mut pg_sys::DestReceiver) {}
