@@ -46,7 +46,29 @@ static EXEC_METHODS: Methods<pg_sys::CustomExecMethods> = Methods(pg_sys::Custom
 /// the deparsed SQL; its scan tuple is DuckDB's result, its target list
 /// the statement's outputs over that tuple.
 pub unsafe fn install(stmt: *mut pg_sys::PlannedStmt, d: &Deparsed, cursor_options: i32) {
-    let old = (*stmt).planTree;
+    let mut top = scan_plan(d, (*stmt).planTree) as *mut pg_sys::Plan;
+    if cursor_options & pg_sys::CURSOR_OPT_SCROLL as i32 != 0 {
+        top = pg_sys::materialize_finished_plan(top);
+    }
+    (*stmt).planTree = top;
+    (*stmt).parallelModeNeeded = false;
+    // Row marks belong to the replaced ModifyTable's row-by-row work.
+    (*stmt).rowMarks = std::ptr::null_mut();
+}
+
+/// INSERT INTO <PostgreSQL table> SELECT …: the ModifyTable stays, and its
+/// source plan becomes the DuckDB scan, whose targets are the new rows.
+pub unsafe fn install_insert_source(stmt: *mut pg_sys::PlannedStmt, d: &Deparsed) {
+    let modify = (*stmt).planTree;
+    if modify.is_null() || (*modify).type_ != pg_sys::NodeTag::T_ModifyTable || (*modify).lefttree.is_null() {
+        return;
+    }
+    (*modify).lefttree = scan_plan(d, (*modify).lefttree) as *mut pg_sys::Plan;
+    (*stmt).parallelModeNeeded = false;
+}
+
+/// A DuckDB CustomScan running the deparsed SQL, standing in for `old`.
+unsafe fn scan_plan(d: &Deparsed, old: *mut pg_sys::Plan) -> *mut pg_sys::CustomScan {
     let cscan = pg_sys::palloc0(std::mem::size_of::<pg_sys::CustomScan>()) as *mut pg_sys::CustomScan;
     (*cscan).scan.plan.type_ = pg_sys::NodeTag::T_CustomScan;
     (*cscan).scan.plan.startup_cost = (*old).startup_cost;
@@ -78,14 +100,7 @@ pub unsafe fn install(stmt: *mut pg_sys::PlannedStmt, d: &Deparsed, cursor_optio
     }
     (*cscan).custom_private = private.into_pg();
     (*cscan).methods = &SCAN_METHODS.0;
-    let mut top = cscan as *mut pg_sys::Plan;
-    if cursor_options & pg_sys::CURSOR_OPT_SCROLL as i32 != 0 {
-        top = pg_sys::materialize_finished_plan(top);
-    }
-    (*stmt).planTree = top;
-    (*stmt).parallelModeNeeded = false;
-    // Row marks belong to the replaced ModifyTable's row-by-row work.
-    (*stmt).rowMarks = std::ptr::null_mut();
+    cscan
 }
 
 /// Is this plan tree a DuckDB CustomScan (possibly under a Material)?

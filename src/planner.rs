@@ -1,6 +1,7 @@
 //! The planner hook (ARCHITECTURE §5). When `duckam.execution` is not off
 //! and a SELECT reads duckdb tables (or an UPDATE, DELETE or INSERT …
-//! SELECT changes one), the Query is deparsed *before*
+//! SELECT changes one, or an INSERT … SELECT into a PostgreSQL table reads
+//! them), the Query is deparsed *before*
 //! standard planning (which rewrites the Query in place); the standard plan
 //! is still built, so the PlannedStmt keeps its range table, permission
 //! checks and plan-cache invalidation items, and only its plan tree is
@@ -64,7 +65,8 @@ unsafe extern "C-unwind" fn planner(
     // What DuckDB is asked to run: reads of duckdb tables, and UPDATE /
     // DELETE / INSERT … SELECT whose target is one (an INSERT only when
     // its source reads duckdb tables; other INSERTs go through the access
-    // method's buffered appends).
+    // method's buffered appends); for an INSERT … SELECT into a PostgreSQL
+    // table reading duckdb tables, its SELECT.
     let attempt = if mode == Execution::Off || !(*parse).utilityStmt.is_null() {
         None
     } else {
@@ -74,9 +76,11 @@ unsafe extern "C-unwind" fn planner(
         match command {
             CMD_SELECT if deparse::touches_duckdb(parse) => Some(deparse::deparse(parse)),
             CMD_UPDATE | CMD_DELETE if deparse::duckdb_target(parse).is_some() => Some(deparse::deparse_modify(parse)),
-            CMD_INSERT if deparse::duckdb_target(parse).is_some() && deparse::source_touches_duckdb(parse) => {
-                Some(deparse::deparse_modify(parse))
-            }
+            CMD_INSERT if deparse::source_touches_duckdb(parse) => Some(if deparse::duckdb_target(parse).is_some() {
+                deparse::deparse_modify(parse)
+            } else {
+                deparse::deparse_insert_source(parse)
+            }),
             _ => None,
         }
     };
@@ -93,7 +97,11 @@ unsafe extern "C-unwind" fn planner(
     match attempt {
         None => stmt,
         Some(Ok(deparsed)) => {
-            exec::install(stmt, &deparsed, cursor_options);
+            if command == pg_sys::CmdType::CMD_INSERT && deparsed.writes.is_none() {
+                exec::install_insert_source(stmt, &deparsed);
+            } else {
+                exec::install(stmt, &deparsed, cursor_options);
+            }
             stmt
         }
         Some(Err(construct)) => {

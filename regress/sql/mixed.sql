@@ -176,3 +176,49 @@ DROP TABLE h_part, h_inh CASCADE;
 DROP TABLE h_temp, h_unlogged, h_idx, h_secret;
 DROP MATERIALIZED VIEW h_mat;
 DROP SERVER mixed_files CASCADE;
+
+-- INSERT INTO a heap table SELECT … FROM duckdb tables: DuckDB runs the
+-- SELECT (here the aggregation), PostgreSQL's executor inserts the rows
+-- (defaults and sequences, constraints, ON CONFLICT, RETURNING)
+CREATE SEQUENCE s_ins;
+CREATE TABLE h_tgt (id bigint DEFAULT nextval('s_ins'), hid int NOT NULL, total numeric(14,2), n bigint,
+                    note text DEFAULT 'dflt', gone int, CHECK (n > 0));
+ALTER TABLE h_tgt DROP COLUMN gone;
+CREATE TABLE h_ref (LIKE h_tgt INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+CREATE FUNCTION same_inserts(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE a bigint; b bigint; total_rows bigint; BEGIN
+  TRUNCATE h_tgt, h_ref;
+  EXECUTE q;
+  SET LOCAL duckam.execution = off;
+  EXECUTE replace(q, 'h_tgt', 'h_ref');
+  SET LOCAL duckam.execution = auto;
+  SELECT count(*) INTO total_rows FROM h_tgt;
+  SELECT count(*) INTO a FROM (SELECT t.hid, t.total, t.n, t.note FROM h_tgt t EXCEPT ALL SELECT r.hid, r.total, r.n, r.note FROM h_ref r) x;
+  SELECT count(*) INTO b FROM (SELECT r.hid, r.total, r.n, r.note FROM h_ref r EXCEPT ALL SELECT t.hid, t.total, t.n, t.note FROM h_tgt t) x;
+  RETURN CASE WHEN a = 0 AND b = 0 THEN 'same ' || total_rows || ' rows' ELSE 'DIFFERENT: ' || a || '/' || b END;
+END $$;
+SELECT explain_text('INSERT INTO h_tgt (hid, total, n) SELECT hid, sum(amount), count(*) FROM d_f GROUP BY hid', false);
+SELECT q, pushed(q), same_inserts(q) FROM (VALUES
+  ('INSERT INTO h_tgt (hid, total, n) SELECT hid, sum(amount), count(*) FROM d_f GROUP BY hid'),
+  ('INSERT INTO h_tgt (hid, total, n, note) SELECT f.hid, avg(f.amount), count(*), count(h.name) FROM d_f f JOIN h_dim h USING (hid) GROUP BY f.hid'),
+  ('INSERT INTO h_tgt (n, hid) SELECT id, hid FROM d_f WHERE id % 97 = 0'),
+  ('INSERT INTO h_tgt SELECT id, hid, amount, 1, day::text FROM d_f WHERE id < 100')
+) t(q);
+TRUNCATE h_tgt;
+INSERT INTO h_tgt (hid, total, n) SELECT hid, sum(amount), count(*) FROM d_f GROUP BY hid;
+SELECT count(id) = 500 AS sequence_used, count(DISTINCT id) = count(*) AS distinct_ids FROM h_tgt;
+INSERT INTO h_tgt (hid, total, n) SELECT hid, sum(amount), count(*) FROM d_f WHERE hid < 3 GROUP BY hid ORDER BY hid
+  RETURNING hid, total, n, note;
+SELECT sqlstate_of('INSERT INTO h_tgt (hid, total, n) SELECT hid, sum(amount), count(*) - 40 FROM d_f GROUP BY hid');
+SELECT sqlstate_of('INSERT INTO h_tgt (hid, n) SELECT NULL, 1 FROM d_f WHERE id = 1');
+ALTER TABLE h_tgt ADD UNIQUE (hid, n);
+TRUNCATE h_tgt;
+INSERT INTO h_tgt (hid, n) SELECT hid, 1 FROM d_f GROUP BY hid ON CONFLICT DO NOTHING;
+INSERT INTO h_tgt (hid, n) SELECT hid, 1 FROM d_f WHERE hid < 10 GROUP BY hid ON CONFLICT DO NOTHING;
+PREPARE ins(int) AS INSERT INTO h_tgt (hid, n) SELECT hid, 2 FROM d_f WHERE hid < $1 GROUP BY hid;
+EXECUTE ins(5);
+SELECT n, count(*) FROM h_tgt GROUP BY n ORDER BY n;
+DEALLOCATE ins;
+DROP TABLE h_tgt, h_ref;
+DROP SEQUENCE s_ins;
+DROP FUNCTION same_inserts(text);

@@ -15,6 +15,7 @@
 mod expr;
 mod funcs;
 mod heap;
+mod into_heap;
 mod modify;
 mod output;
 mod query;
@@ -158,6 +159,12 @@ pub unsafe fn deparse(q: *mut pg_sys::Query) -> Result<Deparsed, Refusal> {
 pub unsafe fn deparse_modify(q: *mut pg_sys::Query) -> Result<Deparsed, Refusal> {
     let mut ctx = Ctx::new();
     ctx.enter(q, |ctx| modify::statement(ctx, q))
+}
+
+/// Deparses the SELECT of an INSERT into a PostgreSQL table; the result's
+/// targets are the new row's columns (into_heap.rs).
+pub unsafe fn deparse_insert_source(q: *mut pg_sys::Query) -> Result<Deparsed, Refusal> {
+    into_heap::source(q)
 }
 
 /// The duckdb table a data-modifying statement changes, if any.
