@@ -89,3 +89,24 @@ INSERT INTO arr (k, ia) VALUES (5, '{{1,2},{3,4}}');
 INSERT INTO arr (k, ia) VALUES (6, '[0:1]={1,2}');
 INSERT INTO arr (k, na) VALUES (7, '{NaN}');
 SELECT count(*) FROM arr WHERE k >= 5;
+
+-- The heap side: DuckDB reads every type from heap tables (pg_heap, joined
+-- with the duckdb copy) and hands the values back unchanged; CREATE TABLE
+-- AS keeps what came back, compared as text with the heap rows.
+SELECT pushed('SELECT h.* FROM ty_heap h JOIN ty d ON d.k = h.k'), pushed('SELECT h.* FROM arr_heap h JOIN arr d ON d.k = h.k');
+SET timezone = 'America/New_York';
+CREATE TEMP TABLE ty_via AS SELECT h.* FROM ty_heap h JOIN ty d ON d.k = h.k;
+CREATE TEMP TABLE arr_via AS SELECT h.* FROM arr_heap h JOIN arr d ON d.k = h.k;
+RESET timezone;
+SELECT count(*) AS rows_back, (SELECT count(*) FROM (
+  (SELECT ty_via::text FROM ty_via EXCEPT SELECT ty_heap::text FROM ty_heap)
+  UNION ALL
+  (SELECT ty_heap::text FROM ty_heap EXCEPT SELECT ty_via::text FROM ty_via)) x) AS differing FROM ty_via;
+SELECT count(*) AS rows_back, (SELECT count(*) FROM (
+  (SELECT arr_via::text FROM arr_via EXCEPT SELECT arr_heap::text FROM arr_heap)
+  UNION ALL
+  (SELECT arr_heap::text FROM arr_heap EXCEPT SELECT arr_via::text FROM arr_via)) x) AS differing FROM arr_via;
+-- conditions on heap columns of every kind, evaluated by PostgreSQL
+SELECT h.k FROM ty_heap h JOIN ty d ON d.k = h.k
+ WHERE h.f8 = 'NaN' OR h.tz = '-infinity' OR h.jb @> '{"b": {"c": true}}' OR h.e = 'ok' OR h.u = 'ffffffff-ffff-ffff-ffff-ffffffffffff'
+ ORDER BY 1;
