@@ -19,7 +19,7 @@ use pgrx::pg_sys;
 
 use super::ffi::{Connection, DataChunk, DuckError, InterruptHandle};
 use super::interrupt;
-use super::pgscan::{HeapSource, PgScan};
+use super::pgscan::{self, HeapSource, PgScan};
 use super::tablefn::{self, FillRequest, Link};
 use crate::error::{Error, Result};
 use crate::types::{self, Column};
@@ -74,6 +74,7 @@ impl Bridge {
                 .iter()
                 .map(|s| s.columns.iter().map(|c| (naming::column_name(c.index as i16 + 1), c.duck.clone())).collect())
                 .collect(),
+            estimates: sources.iter().map(|s| unsafe { pgscan::estimate_rows(&s.source) }).collect(),
             requests: request_tx,
         };
         tablefn::set_link(Some(Arc::new(link)));

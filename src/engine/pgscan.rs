@@ -177,6 +177,24 @@ impl PgScan {
     }
 }
 
+/// PostgreSQL's estimate of the rows a scan returns (its plan's row count),
+/// or None when the plan gives no usable figure.
+pub unsafe fn estimate_rows(source: &HeapSource) -> Option<u64> {
+    let cxt = pg_sys::AllocSetContextCreateExtended(
+        pg_sys::CurrentMemoryContext,
+        c"duckam heap estimate".as_ptr(),
+        pg_sys::ALLOCSET_DEFAULT_MINSIZE as usize,
+        pg_sys::ALLOCSET_DEFAULT_INITSIZE as usize,
+        pg_sys::ALLOCSET_DEFAULT_MAXSIZE as usize,
+    );
+    let old = pg_sys::MemoryContextSwitchTo(cxt);
+    let stmt = pg_sys::pg_plan_query(scan_query(source, &[]), c"pg_duckam heap scan".as_ptr(), 0, source.params);
+    let rows = (*(*stmt).planTree).plan_rows;
+    pg_sys::MemoryContextSwitchTo(old);
+    pg_sys::MemoryContextDelete(cxt);
+    (rows.is_finite() && rows >= 0.0).then(|| rows.round() as u64)
+}
+
 /// `SELECT <columns> FROM <relation> WHERE <qual>` as an analyzed Query.
 unsafe fn scan_query(source: &HeapSource, columns: &[Column]) -> *mut pg_sys::Query {
     let rte = pg_sys::copyObjectImpl(source.rte as *const std::ffi::c_void) as *mut pg_sys::RangeTblEntry;

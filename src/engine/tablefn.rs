@@ -39,6 +39,9 @@ pub struct FillRequest {
 pub struct Link {
     /// Column names and DuckDB types of each scan.
     pub scans: Vec<Vec<(String, DuckType)>>,
+    /// PostgreSQL's row estimate of each scan (its conditions applied), so
+    /// DuckDB orders joins and builds hash tables on the right side.
+    pub estimates: Vec<Option<u64>>,
     pub requests: Sender<FillRequest>,
 }
 
@@ -118,6 +121,9 @@ unsafe extern "C" fn bind(info: ffi::duckdb_bind_info) {
             let mut lt = logical_type(ty);
             ffi::duckdb_bind_add_result_column(info, cname.as_ptr(), lt);
             ffi::duckdb_destroy_logical_type(&mut lt);
+        }
+        if let Some(rows) = link.estimates.get(k as usize).copied().flatten() {
+            ffi::duckdb_bind_set_cardinality(info, rows, false);
         }
         ffi::duckdb_bind_set_bind_data(info, Box::into_raw(Box::new(k as usize)) as *mut c_void, Some(free_boxed::<usize>));
         Ok(())
