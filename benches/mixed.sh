@@ -36,8 +36,10 @@ printf "%-62s %10s ms   (%.1fx)\n" "same query, duckam.heap_scans = off (Postgre
 # INSERT INTO a heap table SELECT … aggregating a duckdb table: DuckDB runs
 # the SELECT (on) or PostgreSQL reads the duckdb table through the access
 # method and aggregates (duckam.execution = off). Each inside BEGIN … ROLLBACK.
-psql -c "CREATE TABLE d_orders (id int, customer int, amount numeric(12,2), note text) USING duckdb" \
-     -c "INSERT INTO d_orders SELECT * FROM h_orders" -c "CREATE TABLE h_totals (customer int, total numeric, n bigint)"
+load=$(psql -c "CREATE TABLE d_orders (id int, customer int, amount numeric(12,2), note text) USING duckdb" \
+     -c '\timing on' -c "INSERT INTO d_orders SELECT * FROM h_orders" | grep '^Time:' | awk '{print $2}')
+psql -c "CREATE TABLE h_totals (customer int, total numeric, n bigint)"
+printf "%-62s %10s ms  %12s rows/s\n" "INSERT INTO duckdb SELECT * FROM heap (appenders, with commit)" "$load" "$(rate "$load")"
 ins="INSERT INTO h_totals SELECT customer, sum(amount), count(*) FROM d_orders GROUP BY customer"
 best_rb() { psql -c "$1" -c '\timing on' -c "BEGIN" -c "$2" -c "ROLLBACK" -c "BEGIN" -c "$2" -c "ROLLBACK" -c "BEGIN" -c "$2" -c "ROLLBACK" | grep '^Time:' | awk '{print $2}' | sort -n | sed -n '7p'; }
 # (of the 9 timings, the 6 BEGIN/ROLLBACK take < 1 ms: the 7th smallest is the best INSERT)

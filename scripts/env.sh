@@ -9,6 +9,8 @@ export CARGO_PGRX_DISABLE_GC_SECTIONS_WORKAROUND=1
 export PG_CONFIG="${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}"
 export PGBIN="$("$PG_CONFIG" --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)"
 export PGRX_VERSION=0.18.1
+# Python tools of the benchmark (tpchgen-cli, matplotlib), outside the clone.
+export BENCH_VENV="${BENCH_VENV:-/var/cache/pg_duckam/venv}"
 # Test clusters run as this unprivileged OS user (PostgreSQL refuses root).
 export DUCKAM_OS_USER="${DUCKAM_OS_USER:-pgduckam}"
 export DUCKAM_WORK="${DUCKAM_WORK:-/var/tmp/pg_duckam}"

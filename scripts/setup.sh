@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
 need_pkgs=()
-for p in postgresql-15 postgresql-client-15 postgresql-server-dev-15 libclang-dev clang pkg-config python3-psycopg; do
+for p in postgresql-15 postgresql-client-15 postgresql-server-dev-15 libclang-dev clang pkg-config python3-psycopg python3-venv; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$p")
 done
 if ((${#need_pkgs[@]})); then
@@ -24,6 +24,13 @@ if ! cargo pgrx --version 2>/dev/null | grep -q "$PGRX_VERSION"; then
 fi
 if ! grep -q "^pg15" "$HOME/.pgrx/config.toml" 2>/dev/null; then
     cargo pgrx init --pg15 "$PG_CONFIG" >/dev/null
+fi
+
+# The benchmark's tools (benches/tpch): the TPC-H generator and the chart.
+if ! "$BENCH_VENV/bin/python" -c "import matplotlib" 2>/dev/null || [ ! -x "$BENCH_VENV/bin/tpchgen-cli" ]; then
+    echo "setup: installing tpchgen-cli and matplotlib into $BENCH_VENV"
+    python3 -m venv "$BENCH_VENV"
+    "$BENCH_VENV/bin/pip" install --quiet --disable-pip-version-check "tpchgen-cli==4.0.0" "matplotlib==3.11.2"
 fi
 
 id "$DUCKAM_OS_USER" >/dev/null 2>&1 || useradd --system --create-home --shell /bin/bash "$DUCKAM_OS_USER"

@@ -1,0 +1,139 @@
+"""The TPC-H report: report.md (+ chart.png) from results.csv and facts.env
+in the output directory that benches/tpch/run.sh filled.
+
+Usage: report.py <dir> [--no-chart]
+"""
+import csv
+import math
+import statistics
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+SYSTEMS = {"a": "PostgreSQL heap", "b": "pg_duckam (duckdb tables)", "c": "standalone DuckDB"}
+
+
+def facts(path):
+    out = {}
+    for line in path.read_text().splitlines():
+        key, _, value = line.partition("=")
+        out[key] = value.strip('"')
+    return out
+
+
+def load(path):
+    times = defaultdict(list)   # (system, query) -> [ms]
+    status = {}                 # (system, query) -> ok / timeout / error
+    engine = {}                 # query -> duckdb / postgresql (who ran b)
+    with path.open() as f:
+        for row in csv.DictReader(f):
+            key = (row["system"], row["query"])
+            if row["run"] == "0":
+                engine[row["query"]] = row["status"]
+                continue
+            status[key] = row["status"] if status.get(key, "ok") == "ok" else status[key]
+            if row["status"] == "ok":
+                times[key].append(float(row["ms"]))
+            else:
+                times[key] = [float(row["ms"])]
+    return times, status, engine
+
+
+def geomean(values):
+    values = [v for v in values if v > 0]
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
+
+
+def fmt(ms, state="ok"):
+    if state != "ok":
+        return f"{state} (>{ms / 1000:.0f} s)" if state == "timeout" else state
+    return f"{ms:,.1f}"
+
+
+def main():
+    out = Path(sys.argv[1])
+    f = facts(out / "facts.env")
+    times, status, engine = load(out / "results.csv")
+    queries = sorted({q for (_, q) in times if q.startswith("q")})
+    best = {k: min(v) for k, v in times.items()}
+    median = {k: statistics.median(v) for k, v in times.items()}
+    ok = lambda s, q: status.get((s, q)) == "ok"
+    both = lambda x, y: [q for q in queries if ok(x, q) and ok(y, q)]
+    ratio_ab = geomean([best[("a", q)] / best[("b", q)] for q in both("a", "b")])
+    ratio_bc = geomean([best[("b", q)] / best[("c", q)] for q in both("b", "c")])
+    mismatches = f.get("mismatches", "").split()
+
+    lines = [
+        f"# TPC-H SF{f['sf']}: PostgreSQL heap (a) vs pg_duckam (b) vs standalone DuckDB (c)",
+        "",
+        f"- Machine: {f['machine']}; DuckDB threads: {f['threads']} (b and c)",
+        f"- Command: `{f['command']}` — best and median of {f['runs']} runs per query, statement timeout {f['timeout']} s",
+        "- a: heap tables with TPC-H's primary and foreign keys, after VACUUM ANALYZE, PostgreSQL's default parallelism; "
+        "b: the same schema in duckdb tables; c: the same DuckDB build (src/bin/duckdb_standalone.rs) on the same CSV files, in memory.",
+        f"- Correctness: every query's rows on b compared with a's (sorted, as text): "
+        + ("**all equal**" if not mismatches else f"**DIFFERENT: {' '.join(mismatches)}**"),
+        "",
+        "## Summary",
+        "",
+        "| figure | value |",
+        "| --- | --- |",
+        f"| geometric mean a/b (speed-up of b over heap; queries both finished) | {ratio_ab:.2f}× |",
+        f"| geometric mean b/c (b's time over standalone DuckDB's) | {ratio_bc:.2f}× |",
+    ]
+    la, lb, lc = best.get(("a", "load")), best.get(("b", "load")), best.get(("c", "load"))
+    if la and lb:
+        keys = best.get(("a", "keys+analyze"), 0)
+        lines.append(f"| load, COPY FROM CSV: a / b / c (ms) | {la:,.0f} (+ {keys:,.0f} keys and ANALYZE) / {lb:,.0f} / {lc or 0:,.0f}; b/a = {lb / la:.2f} |")
+    sa, sb, sc = int(f["size_a"]), int(f["size_b"]), int(f["size_csv"])
+    lines.append(f"| storage: a (tables + indexes) / b (DuckDB file) / CSV | {sa / 2**20:,.0f} MB / {sb / 2**20:,.0f} MB / {sc / 2**20:,.0f} MB; b/a = {sb / sa:.2f} |")
+    rows = int(f["lineitem_rows"])
+    sa_ms, sb_ms = best.get(("a", "scan")), best.get(("b", "scan"))
+    if sa_ms and sb_ms:
+        lines.append(f"| full scan `COPY (SELECT * FROM lineitem) TO STDOUT`: a / b | {sa_ms:,.0f} ms ({rows / sa_ms * 1000 / 1e6:.2f}M rows/s) / "
+                     f"{sb_ms:,.0f} ms ({rows / sb_ms * 1000 / 1e6:.2f}M rows/s); b/a throughput = {sa_ms / sb_ms:.2f} |")
+    lines += ["", "## Per query (ms)", "",
+              "| query | a best | a median | b best | b median | c best | c median | b ran in | a/b | b/c |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |"]
+    for q in queries:
+        cells = [q]
+        for s in "abc":
+            st = status.get((s, q), "missing")
+            cells += [fmt(best[(s, q)], st), fmt(median[(s, q)], st) if st == "ok" else ""] if (s, q) in best else ["", ""]
+        cells.append(engine.get(q, "?"))
+        cells.append(f"{best[('a', q)] / best[('b', q)]:.1f}" if ok("a", q) and ok("b", q) else "")
+        cells.append(f"{best[('b', q)] / best[('c', q)]:.1f}" if ok("b", q) and ok("c", q) else "")
+        lines.append("| " + " | ".join(cells) + " |")
+    slow = sorted(both("b", "c"), key=lambda q: best[("b", q)] / best[("c", q)], reverse=True)[:3]
+    lines += ["", "Slowest relative to standalone DuckDB: " + ", ".join(f"{q} ({best[('b', q)] / best[('c', q)]:.1f}×)" for q in slow), ""]
+    if "--no-chart" not in sys.argv:
+        chart(out / "chart.png", queries, best, status, f)
+        lines += ["![per-query times, log scale](chart.png)", ""]
+    lines += ["Raw figures: results.csv (system, query, run, ms, status); row `run = 0` says which engine ran b's query."]
+    (out / "report.md").write_text("\n".join(lines) + "\n")
+
+
+def chart(path, queries, best, status, f):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(14, 5))
+    width = 0.27
+    for i, (s, label) in enumerate(SYSTEMS.items()):
+        xs = [j + (i - 1) * width for j in range(len(queries))]
+        ys = [best.get((s, q), 0) for q in queries]
+        bars = ax.bar(xs, ys, width, label=label)
+        for bar, q in zip(bars, queries):
+            if status.get((s, q)) == "timeout":
+                bar.set_hatch("//")
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(queries)))
+    ax.set_xticklabels(queries)
+    ax.set_ylabel("best time, ms (log scale; hatched: timed out)")
+    ax.set_title(f"TPC-H SF{f['sf']}, best of {f['runs']} runs")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+if __name__ == "__main__":
+    main()

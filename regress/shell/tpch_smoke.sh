@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The TPC-H benchmark at a tiny scale (SF 0.01, one run, 10 s statement
+# timeout, no chart): it runs end to end on all three systems, every
+# query's rows on duckdb tables equal the heap tables' (run.sh fails
+# otherwise), and the report names all 22 queries. No timing is checked.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+"$REPO_ROOT/benches/tpch/run.sh" --sf 0.01 --runs 1 --timeout 10 --out "$out" --no-chart
+expect "queries in the report" "$(grep -c '^| q[0-9][0-9] |' "$out/report.md")" 22
+expect "standalone DuckDB answered every query" "$(grep -c '^c,q[0-9][0-9],1,[0-9.]*,ok$' "$out/results.csv")" 22
+expect "correctness line" "$(grep -c 'all equal' "$out/report.md")" 1
