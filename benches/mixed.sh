@@ -41,8 +41,10 @@ load=$(psql -c "CREATE TABLE d_orders (id int, customer int, amount numeric(12,2
 psql -c "CREATE TABLE h_totals (customer int, total numeric, n bigint)"
 printf "%-62s %10s ms  %12s rows/s\n" "INSERT INTO duckdb SELECT * FROM heap (appenders, with commit)" "$load" "$(rate "$load")"
 ins="INSERT INTO h_totals SELECT customer, sum(amount), count(*) FROM d_orders GROUP BY customer"
-best_rb() { psql -c "$1" -c '\timing on' -c "BEGIN" -c "$2" -c "ROLLBACK" -c "BEGIN" -c "$2" -c "ROLLBACK" -c "BEGIN" -c "$2" -c "ROLLBACK" | grep '^Time:' | awk '{print $2}' | sort -n | sed -n '7p'; }
-# (of the 9 timings, the 6 BEGIN/ROLLBACK take < 1 ms: the 7th smallest is the best INSERT)
+best_rb() { # best_rb <settings> <sql>: best of 3 times of <sql>, each alone timed inside BEGIN … ROLLBACK
+    local once=(-c "BEGIN" -c '\timing on' -c "$2" -c '\timing off' -c "ROLLBACK")
+    psql -c "$1" "${once[@]}" "${once[@]}" "${once[@]}" | grep '^Time:' | awk '{print $2}' | sort -n | head -1
+}
 ins_on=$(best_rb "SET duckam.execution = auto" "$ins")
 ins_off=$(best_rb "SET duckam.execution = off" "$ins")
 printf "%-62s %10s ms\n" "INSERT INTO heap SELECT … GROUP BY over duckdb (DuckDB)" "$ins_on"

@@ -1,6 +1,7 @@
 //! Rust state owned by a PostgreSQL memory context. Executor callbacks that
 //! end a scan are skipped when a query errors out; tying the Rust side to
-//! the query's memory frees it either way.
+//! the query's memory frees it either way. Also the one place memory
+//! contexts are created with default sizes.
 
 use std::ffi::c_void;
 
@@ -28,4 +29,15 @@ pub unsafe fn release<T>(slot: *mut *mut T) {
         drop(Box::from_raw(*slot));
         *slot = std::ptr::null_mut();
     }
+}
+
+/// A new memory context under `parent` with PostgreSQL's default sizes.
+pub unsafe fn new_context(parent: pg_sys::MemoryContext, name: &'static std::ffi::CStr) -> pg_sys::MemoryContext {
+    pg_sys::AllocSetContextCreateExtended(
+        parent,
+        name.as_ptr(),
+        pg_sys::ALLOCSET_DEFAULT_MINSIZE as usize,
+        pg_sys::ALLOCSET_DEFAULT_INITSIZE as usize,
+        pg_sys::ALLOCSET_DEFAULT_MAXSIZE as usize,
+    )
 }

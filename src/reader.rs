@@ -52,15 +52,7 @@ impl Drop for RowReader {
 impl RowReader {
     /// A reader whose chunk memory lives under `parent`.
     pub fn new(parent: pg_sys::MemoryContext) -> RowReader {
-        let chunk_cxt = unsafe {
-            pg_sys::AllocSetContextCreateExtended(
-                parent,
-                c"duckam chunk".as_ptr(),
-                pg_sys::ALLOCSET_DEFAULT_MINSIZE as usize,
-                pg_sys::ALLOCSET_DEFAULT_INITSIZE as usize,
-                pg_sys::ALLOCSET_DEFAULT_MAXSIZE as usize,
-            )
-        };
+        let chunk_cxt = unsafe { crate::owned::new_context(parent, c"duckam chunk") };
         RowReader {
             sql: String::new(),
             params: Vec::new(),

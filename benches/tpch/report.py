@@ -31,7 +31,8 @@ def load(path):
             if row["run"] == "0":
                 engine[row["query"]] = row["status"]
                 continue
-            status[key] = row["status"] if status.get(key, "ok") == "ok" else status[key]
+            if status.get(key, "ok") == "ok":  # the first failure sticks
+                status[key] = row["status"]
             if row["status"] == "ok":
                 times[key].append(float(row["ms"]))
             else:

@@ -46,22 +46,22 @@ psql -c "CREATE EXTENSION pg_duckam" -c "CREATE SCHEMA a" -c "CREATE SCHEMA b"
 psql -c "SET search_path = a" -f <(sed 's/@USING@//' "$here/schema.sql")
 psql -c "SET search_path = b" -f <(sed 's/@USING@/USING duckdb/' "$here/schema.sql")
 
+since_ms() { echo "$(date +%s.%N) - $1" | bc -l | awk '{printf "%.3f", $1 * 1000}'; } # ms since a `date +%s.%N`
 # Load: server-side COPY FROM the generated files, timed per system.
 load() { # load <schema>
-    local start end
+    local start
     start=$(date +%s.%N)
     for t in $tables; do
         psql -c "SET search_path = $1" -c "COPY $t FROM '$data/$t.csv' WITH (FORMAT csv, HEADER true)"
     done
-    end=$(date +%s.%N)
-    echo "$end - $start" | bc -l | awk '{printf "%.3f", $1 * 1000}'
+    since_ms "$start"
 }
 echo "a,load,1,$(load a),ok" >> "$csv"
 echo "b,load,1,$(load b),ok" >> "$csv"
 start=$(date +%s.%N)
 psql -c "SET search_path = a" -f "$here/keys.sql"
 psql -c "VACUUM ANALYZE"
-echo "a,keys+analyze,1,$(echo "$(date +%s.%N) - $start" | bc -l | awk '{printf "%.3f", $1 * 1000}'),ok" >> "$csv"
+echo "a,keys+analyze,1,$(since_ms "$start"),ok" >> "$csv"
 size_a=$(psql -c "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'a' AND c.relkind = 'r'")
 size_b=$(psql -c "SELECT duckam.storage_size()")
 size_csv=$(du -sb "$data" | cut -f1)

@@ -3,8 +3,8 @@
 //! the backend's main thread serves it: each `pg_heap(k)` call of a DuckDB
 //! thread becomes a request on a channel, and the main thread fills DuckDB's
 //! chunk from a PostgreSQL plan over the relation (pgscan.rs), under the
-//! statement's active snapshot (so the transaction's own rows are seen). Result chunks come back on
-//! another channel. The main thread never blocks inside DuckDB, so it also
+//! statement's active snapshot (so the transaction's own rows are seen).
+//! Result chunks come back on another channel. The main thread never blocks inside DuckDB, so it also
 //! watches for interrupts; a PostgreSQL error while filling a batch stops
 //! DuckDB first and is then re-raised unchanged.
 
@@ -65,7 +65,7 @@ pub struct Bridge {
 const POLL: Duration = Duration::from_millis(20);
 
 impl Bridge {
-    /// Starts `sql` on a thread of ours; `relids[k]` is what `pg_heap(k)` reads.
+    /// Starts `sql` on a thread of ours; `heap[k]` is what `pg_heap(k)` reads.
     pub fn start(conn: &Connection, sql: &str, params: &[Option<String>], heap: &[HeapSource]) -> Bridge {
         let sources: Vec<Source> = heap.iter().map(|&source| Source { source, columns: scan_columns(source.relid()) }).collect();
         let (request_tx, requests) = unbounded();
@@ -158,12 +158,7 @@ impl Bridge {
                 let projected: Vec<Column> = req.columns.iter().filter_map(|&i| source.columns.get(i).cloned()).collect();
                 PgScan::start(&source.source, &projected)
             });
-            let n = scan.fill(req.chunk.0);
-            if n < super::ffi::vector_size() {
-                // Done: free it now; a later call of this reading gets 0 rows.
-                scan.close();
-            }
-            n
+            scan.fill(req.chunk.0)
         }));
         match filled {
             Ok(n) => {

@@ -12,6 +12,7 @@ use pgrx::PgList;
 
 use super::ffi::DataChunk;
 use crate::error::OrReport;
+use crate::owned::new_context;
 use crate::types::{self, Column};
 
 /// What a `pg_heap(k)` reads, as the plan keeps it: the relation's
@@ -86,27 +87,14 @@ pub struct PgScan {
     dest: *mut ChunkDest,
     /// The scan's query, plan and executor state.
     cxt: pg_sys::MemoryContext,
-    done: bool,
 }
 
 impl PgScan {
     /// Plans and starts the scan of `source` returning `columns` (each
     /// `index` an attribute index of the relation).
     pub unsafe fn start(source: &HeapSource, columns: &[Column]) -> PgScan {
-        let cxt = pg_sys::AllocSetContextCreateExtended(
-            pg_sys::TopTransactionContext,
-            c"duckam heap scan".as_ptr(),
-            pg_sys::ALLOCSET_DEFAULT_MINSIZE as usize,
-            pg_sys::ALLOCSET_DEFAULT_INITSIZE as usize,
-            pg_sys::ALLOCSET_DEFAULT_MAXSIZE as usize,
-        );
-        let batch = pg_sys::AllocSetContextCreateExtended(
-            cxt,
-            c"duckam heap batch".as_ptr(),
-            pg_sys::ALLOCSET_DEFAULT_MINSIZE as usize,
-            pg_sys::ALLOCSET_DEFAULT_INITSIZE as usize,
-            pg_sys::ALLOCSET_DEFAULT_MAXSIZE as usize,
-        );
+        let cxt = new_context(pg_sys::TopTransactionContext, c"duckam heap scan");
+        let batch = new_context(cxt, c"duckam heap batch");
         let old = pg_sys::MemoryContextSwitchTo(cxt);
         let query = scan_query(source, columns);
         let stmt = pg_sys::pg_plan_query(query, c"pg_duckam heap scan".as_ptr(), 0, source.params);
@@ -134,12 +122,13 @@ impl PgScan {
         );
         pg_sys::ExecutorStart(qd, 0);
         pg_sys::MemoryContextSwitchTo(old);
-        PgScan { _columns: columns, qd, dest, cxt, done: false }
+        PgScan { _columns: columns, qd, dest, cxt }
     }
 
-    /// Fills `chunk` with up to its capacity of rows; 0 at the end.
+    /// Fills `chunk` with up to its capacity of rows; 0 at the end. A scan
+    /// that reached its end is closed at once (later calls return 0).
     pub unsafe fn fill(&mut self, chunk: DataChunkRaw) -> usize {
-        if self.done {
+        if self.qd.is_null() {
             return 0;
         }
         let capacity = super::ffi::vector_size();
@@ -149,7 +138,7 @@ impl PgScan {
         pg_sys::ExecutorRun(self.qd, pg_sys::ScanDirection::ForwardScanDirection, capacity as u64, false);
         let n = (*self.dest).rows;
         if n < capacity {
-            self.finish();
+            self.close();
         }
         n
     }
@@ -162,7 +151,6 @@ impl PgScan {
             pg_sys::FreeQueryDesc(self.qd);
             self.qd = std::ptr::null_mut();
         }
-        self.done = true;
     }
 
     /// Ends the plan if it is still running and frees its memory. Only in a
@@ -180,13 +168,7 @@ impl PgScan {
 /// PostgreSQL's estimate of the rows a scan returns (its plan's row count),
 /// or None when the plan gives no usable figure.
 pub unsafe fn estimate_rows(source: &HeapSource) -> Option<u64> {
-    let cxt = pg_sys::AllocSetContextCreateExtended(
-        pg_sys::CurrentMemoryContext,
-        c"duckam heap estimate".as_ptr(),
-        pg_sys::ALLOCSET_DEFAULT_MINSIZE as usize,
-        pg_sys::ALLOCSET_DEFAULT_INITSIZE as usize,
-        pg_sys::ALLOCSET_DEFAULT_MAXSIZE as usize,
-    );
+    let cxt = new_context(pg_sys::CurrentMemoryContext, c"duckam heap estimate");
     let old = pg_sys::MemoryContextSwitchTo(cxt);
     let stmt = pg_sys::pg_plan_query(scan_query(source, &[]), c"pg_duckam heap scan".as_ptr(), 0, source.params);
     let rows = (*(*stmt).planTree).plan_rows;
