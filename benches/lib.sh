@@ -5,6 +5,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
 bench_db() {
     db=$1
     "$PGBIN/dropdb" --if-exists "$db" && "$PGBIN/createdb" "$db"
-    trap '"$PGBIN/dropdb" --if-exists "$db"' EXIT
+    # --keep leaves the database for a closer look (EXPLAIN ANALYZE).
+    [ "${KEEP_DB:-0}" = 1 ] || trap '"$PGBIN/dropdb" --if-exists "$db"' EXIT
 }
 psql() { "$PGBIN/psql" -X -qAt -v ON_ERROR_STOP=1 -d "$db" "$@"; }

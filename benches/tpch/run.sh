@@ -6,10 +6,11 @@
 # Each query's result on b must equal a's (sorted rows as text), or the run
 # fails. Writes results.csv, report.md and chart.png into the output dir.
 #
-# Usage: benches/tpch/run.sh [--sf N] [--quick] [--runs N] [--timeout S] [--out DIR] [--no-chart]
+# Usage: benches/tpch/run.sh [--sf N] [--quick] [--runs N] [--timeout S] [--out DIR] [--no-chart] [--keep]
 #   --quick: scale factor 0.1;  default: SF 1, 3 runs, 300 s per statement,
 #   out = benches/results/<date>-sf<N>. Needs a running cluster
-#   (scripts/cluster.sh start) with pg_duckam installed.
+#   (scripts/cluster.sh start) with pg_duckam installed. --keep leaves the
+#   database duckam_bench_tpch (schemas a and b) in place afterwards.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/../lib.sh"
@@ -23,6 +24,7 @@ while (($#)); do
         --timeout) timeout=$2; shift ;;
         --out) out=$2; shift ;;
         --no-chart) chart=0 ;;
+        --keep) KEEP_DB=1 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
     shift

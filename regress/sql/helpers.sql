@@ -37,3 +37,10 @@ DECLARE l text; BEGIN
     RETURN NEXT regexp_replace(l, 'r_[0-9]+', 'r_N', 'g');
   END LOOP;
 END $$;
+-- same_order(q): as same(), but the rows must also come in the same order
+CREATE OR REPLACE FUNCTION same_order(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE a text[] := '{}'; b text[] := '{}'; rec record; BEGIN
+  FOR rec IN EXECUTE q LOOP a := a || rec::text; END LOOP;
+  FOR rec IN EXECUTE replace(q, 'd_', 'h_') LOOP b := b || rec::text; END LOOP;
+  RETURN CASE WHEN a = b THEN 'same ' || cardinality(a) || ' rows in order' ELSE 'DIFFERENT: ' || array_to_string(a, ' ') || ' vs ' || array_to_string(b, ' ') END;
+END $$;

@@ -46,7 +46,7 @@ SELECT pg_typeof(count(*)), pg_typeof(sum(qty)), pg_typeof(sum(id)), pg_typeof(m
 SET duckam.fallback_message_level = notice;
 SELECT count(*) FROM d_sales GROUP BY upper(region) ORDER BY 1;
 SELECT count(*) FROM d_sales s JOIN h_region r ON s.region = r.name;
-SELECT region FROM d_sales WHERE region < 'o' GROUP BY region ORDER BY region;
+SELECT region FROM d_sales WHERE region < 'o' COLLATE "en-x-icu" GROUP BY region ORDER BY region;
 RESET duckam.fallback_message_level;
 -- ... or, under force, is an error naming the construct
 SET duckam.execution = force;

@@ -8,7 +8,7 @@ use duckam_logic::{naming, temporal};
 use pgrx::pg_sys;
 use pgrx::PgList;
 
-use super::funcs;
+use super::{bpchar, collation, funcs};
 use super::query::{self, equality_keys, nested_sql, order_items};
 use super::{refuse, Ctx, Refusal};
 use crate::types;
@@ -41,24 +41,9 @@ pub fn orders_alike(t: pg_sys::Oid) -> bool {
         )
 }
 
-unsafe extern "C-unwind" {
-    // utils/pg_locale.h, not in pgrx's bindings
-    fn lc_collate_is_c(collation: pg_sys::Oid) -> bool;
-}
-
-/// Text orders alike only under the C collation (DuckDB compares bytes).
-pub fn text_orders_alike(collation: pg_sys::Oid) -> bool {
-    unsafe { pg_sys::ffi::pg_guard_ffi_boundary(|| lc_collate_is_c(collation)) }
-}
-
-/// Text equality agrees under any deterministic collation (byte equality).
-pub fn text_equality_alike(collation: pg_sys::Oid) -> bool {
-    collation == pg_sys::InvalidOid || unsafe { pg_sys::get_collation_isdeterministic(collation) }
-}
-
 pub unsafe fn check_orderable(node: *mut pg_sys::Node) -> Result<(), Refusal> {
     let t = pg_sys::exprType(node);
-    if orders_alike(t) || (is_text(t) && text_orders_alike(pg_sys::exprCollation(node))) {
+    if orders_alike(t) || (is_text(t) && collation::orders_by_bytes(pg_sys::exprCollation(node))) {
         Ok(())
     } else {
         refuse(format!("ordering {} values (collation or type order differs in DuckDB)", type_name(t)))
@@ -67,11 +52,14 @@ pub unsafe fn check_orderable(node: *mut pg_sys::Node) -> Result<(), Refusal> {
 
 /// Grouping, DISTINCT and set operations compare values for equality.
 pub unsafe fn check_equality(node: *mut pg_sys::Node) -> Result<(), Refusal> {
-    check_type_equality(pg_sys::exprType(node), pg_sys::exprCollation(node))
+    check_type_equality(pg_sys::exprType(node), pg_sys::exprTypmod(node), pg_sys::exprCollation(node))
 }
 
-pub fn check_type_equality(t: pg_sys::Oid, collation: pg_sys::Oid) -> Result<(), Refusal> {
-    if orders_alike(t) || (is_text(t) && text_equality_alike(collation)) {
+/// char(n) values are all padded to n, so their bytes are equal exactly
+/// when PostgreSQL calls them equal; char without a length is not.
+pub fn check_type_equality(t: pg_sys::Oid, typmod: i32, collation: pg_sys::Oid) -> Result<(), Refusal> {
+    let texts = is_text(t) || (t == pg_sys::BPCHAROID && bpchar::length_of_typmod(typmod).is_some());
+    if orders_alike(t) || (texts && collation::equality_by_bytes(collation)) {
         Ok(())
     } else {
         refuse(format!("grouping or comparing {} values (equality differs in DuckDB)", type_name(t)))
@@ -311,7 +299,7 @@ pub unsafe fn deparse(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<Expr, Re
         }
         pg_sys::NodeTag::T_MinMaxExpr => {
             let m = &*(node as *mut pg_sys::MinMaxExpr);
-            if !orders_alike(m.minmaxtype) && !(is_text(m.minmaxtype) && text_orders_alike(m.inputcollid)) {
+            if !orders_alike(m.minmaxtype) && !(is_text(m.minmaxtype) && collation::orders_by_bytes(m.inputcollid)) {
                 return refuse(format!("GREATEST/LEAST over {}", type_name(m.minmaxtype)));
             }
             let name = if m.op == pg_sys::MinMaxOp::IS_GREATEST { "greatest" } else { "least" };
@@ -395,11 +383,12 @@ pub fn literal_type(typid: pg_sys::Oid) -> Option<&'static str> {
         pg_sys::FLOAT4OID => "FLOAT",
         pg_sys::FLOAT8OID => "DOUBLE",
         pg_sys::NUMERICOID => "DECIMAL",
-        pg_sys::TEXTOID | pg_sys::VARCHAROID => "VARCHAR",
+        pg_sys::TEXTOID | pg_sys::VARCHAROID | pg_sys::BPCHAROID => "VARCHAR",
         pg_sys::UUIDOID => "UUID",
         pg_sys::DATEOID => "DATE",
         pg_sys::TIMESTAMPOID => "TIMESTAMP",
         pg_sys::TIMESTAMPTZOID => "TIMESTAMP WITH TIME ZONE",
+        pg_sys::INTERVALOID => "INTERVAL",
         _ => return None,
     })
 }
@@ -423,6 +412,10 @@ pub unsafe fn literal_text(typid: pg_sys::Oid, d: pg_sys::Datum) -> Result<(Stri
             } else {
                 text
             }
+        }
+        pg_sys::INTERVALOID => {
+            let i = &*(d.cast_mut_ptr::<pg_sys::Interval>());
+            temporal::interval_text(i.month, i.day, i.time)
         }
         pg_sys::NUMERICOID => {
             let text = output_text(typid, d);
@@ -449,6 +442,11 @@ unsafe fn constant(c: *mut pg_sys::Const) -> Result<Expr, Refusal> {
         }
         let text = CStr::from_ptr(c.constvalue.cast_mut_ptr::<std::ffi::c_char>()).to_string_lossy().into_owned();
         return Ok(Expr::Literal { text, ty: "VARCHAR".into() });
+    }
+    if c.constisnull && c.consttype == pg_sys::NUMERICOID && c.consttypmod < 0 {
+        // No DECIMAL width fits every use (a CASE's implicit ELSE NULL):
+        // DuckDB's untyped NULL takes the type of its surroundings.
+        return Ok(Expr::Null);
     }
     if c.constisnull {
         let ty = duck_type(c.consttype, c.consttypmod)?;
@@ -501,7 +499,14 @@ pub unsafe fn comparison_operands(opno: pg_sys::Oid, args: *mut pg_sys::List, co
     if equality_only && !equality {
         return refuse(format!("operator {name} here"));
     }
-    if funcs::comparable(pg_sys::exprType(l), pg_sys::exprType(r), collation, !equality) {
+    let (lt, rt) = (pg_sys::exprType(l), pg_sys::exprType(r));
+    let same_length_chars = lt == pg_sys::BPCHAROID
+        && rt == pg_sys::BPCHAROID
+        && equality
+        && bpchar::length_of_typmod(pg_sys::exprTypmod(l)).is_some()
+        && pg_sys::exprTypmod(l) == pg_sys::exprTypmod(r)
+        && collation::equality_by_bytes(collation);
+    if same_length_chars || funcs::comparable(lt, rt, collation, !equality) {
         Ok(())
     } else {
         refuse(format!("operator {name} on {} and {}", type_name(pg_sys::exprType(l)), type_name(pg_sys::exprType(r))))
@@ -520,36 +525,59 @@ unsafe fn scalar_array_op(ctx: &mut Ctx, s: *mut pg_sys::ScalarArrayOpExpr) -> R
         _ => return refuse(format!("{name} {}(array)", if s.useOr { "ANY" } else { "ALL" })),
     };
     let elem = pg_sys::get_element_type(pg_sys::exprType(r));
+    if elem == pg_sys::BPCHAROID && pg_sys::exprType(l) == pg_sys::BPCHAROID {
+        let items = array_items(r, elem)?;
+        if items.is_empty() {
+            return refuse("an empty IN list");
+        }
+        return bpchar::in_list(ctx, l, &items, s.inputcollid, negated);
+    }
     if !funcs::comparable(pg_sys::exprType(l), elem, s.inputcollid, false) {
         return refuse(format!("IN over {}", type_name(elem)));
     }
-    let items: Vec<Expr> = match (*r).type_ {
-        pg_sys::NodeTag::T_ArrayExpr => list(ctx, (*(r as *mut pg_sys::ArrayExpr)).elements)?,
+    let mut items = Vec::new();
+    for item in array_items(r, elem)? {
+        items.push(match item {
+            ArrayItem::Node(n) => deparse(ctx, n)?,
+            ArrayItem::Null => Expr::Cast { arg: Box::new(Expr::Null), ty: duck_type(elem, -1)? },
+            ArrayItem::Datum(d) if elem == pg_sys::BOOLOID => Expr::Bool(d.value() != 0),
+            ArrayItem::Datum(d) => {
+                let (text, ty) = literal_text(elem, d)?;
+                Expr::Literal { text, ty }
+            }
+        });
+    }
+    if items.is_empty() {
+        return refuse("an empty IN list");
+    }
+    Ok(Expr::InList { arg: Box::new(deparse(ctx, l)?), list: items, negated })
+}
+
+/// The right side of `x = ANY(…)`: the elements of an ARRAY[…]
+/// expression or of an array constant.
+pub enum ArrayItem {
+    Node(*mut pg_sys::Node),
+    Null,
+    Datum(pg_sys::Datum),
+}
+
+pub unsafe fn array_items(r: *mut pg_sys::Node, elem: pg_sys::Oid) -> Result<Vec<ArrayItem>, Refusal> {
+    match (*r).type_ {
+        pg_sys::NodeTag::T_ArrayExpr => {
+            Ok(PgList::<pg_sys::Node>::from_pg((*(r as *mut pg_sys::ArrayExpr)).elements).iter_ptr().map(ArrayItem::Node).collect())
+        }
         pg_sys::NodeTag::T_Const if !(*(r as *mut pg_sys::Const)).constisnull => {
             let arr = pg_sys::pg_detoast_datum((*(r as *mut pg_sys::Const)).constvalue.cast_mut_ptr()) as *mut pg_sys::ArrayType;
             let (mut len, mut byval, mut align) = (0i16, false, 0 as std::ffi::c_char);
             pg_sys::get_typlenbyvalalign(elem, &mut len, &mut byval, &mut align);
             let (mut values, mut nulls, mut n) = (std::ptr::null_mut(), std::ptr::null_mut(), 0);
             pg_sys::deconstruct_array(arr, elem, len as i32, byval, align, &mut values, &mut nulls, &mut n);
-            let mut out = Vec::with_capacity(n as usize);
-            for i in 0..n as usize {
-                if *nulls.add(i) {
-                    out.push(Expr::Cast { arg: Box::new(Expr::Null), ty: duck_type(elem, -1)? });
-                } else if elem == pg_sys::BOOLOID {
-                    out.push(Expr::Bool((*values.add(i)).value() != 0));
-                } else {
-                    let (text, ty) = literal_text(elem, *values.add(i))?;
-                    out.push(Expr::Literal { text, ty });
-                }
-            }
-            out
+            Ok((0..n as usize)
+                .map(|i| if *nulls.add(i) { ArrayItem::Null } else { ArrayItem::Datum(*values.add(i)) })
+                .collect())
         }
-        _ => return refuse("= ANY over an array value"),
-    };
-    if items.is_empty() {
-        return refuse("an empty IN list");
+        _ => refuse("= ANY over an array value"),
     }
-    Ok(Expr::InList { arg: Box::new(deparse(ctx, l)?), list: items, negated })
 }
 
 unsafe fn boolean_test(ctx: &mut Ctx, b: *mut pg_sys::BooleanTest) -> Result<Expr, Refusal> {

@@ -11,7 +11,8 @@ use pgrx::pg_sys;
 use pgrx::PgList;
 
 use crate::error::raise_text;
-use super::expr::{self, deparse, is_float, is_int, is_text, orders_alike, text_equality_alike, text_orders_alike, type_name};
+use super::expr::{self, deparse, is_float, is_int, is_text, orders_alike, type_name};
+use super::{bpchar, collation};
 use super::{refuse, Ctx, Refusal};
 
 /// Only functions of pg_catalog are mapped: a user function of the same
@@ -30,14 +31,14 @@ pub fn comparable(l: pg_sys::Oid, r: pg_sys::Oid, collation: pg_sys::Oid, orderi
         || (is_float(l) && is_float(r))
         || (l == r && orders_alike(l))
         || matches!((l, r), (pg_sys::DATEOID, pg_sys::TIMESTAMPOID) | (pg_sys::TIMESTAMPOID, pg_sys::DATEOID))
-        || (is_text(l) && is_text(r) && if ordering { text_orders_alike(collation) } else { text_equality_alike(collation) })
+        || (is_text(l) && is_text(r) && if ordering { collation::orders_by_bytes(collation) } else { collation::equality_by_bytes(collation) })
 }
 
-fn lit(text: &str, ty: &str) -> Expr {
+pub(super) fn lit(text: &str, ty: &str) -> Expr {
     Expr::Literal { text: text.into(), ty: ty.into() }
 }
 
-fn call(name: &str, args: Vec<Expr>) -> Expr {
+pub(super) fn call(name: &str, args: Vec<Expr>) -> Expr {
     Expr::Call { name: name.into(), args }
 }
 
@@ -64,7 +65,7 @@ unsafe fn args_of(list: *mut pg_sys::List) -> Vec<*mut pg_sys::Node> {
     PgList::<pg_sys::Node>::from_pg(list).iter_ptr().collect()
 }
 
-unsafe fn const_text(node: *mut pg_sys::Node) -> Option<String> {
+pub(super) unsafe fn const_text(node: *mut pg_sys::Node) -> Option<String> {
     if (*node).type_ != pg_sys::NodeTag::T_Const || (*(node as *mut pg_sys::Const)).constisnull {
         return None;
     }
@@ -104,12 +105,28 @@ pub unsafe fn operator(
     let texts = is_text(lt) && is_text(rt);
     let both = |ctx: &mut Ctx| -> Result<(Expr, Expr), Refusal> { Ok((deparse(ctx, a[0])?, deparse(ctx, a[1])?)) };
     match name.as_str() {
+        "=" | "<>" | "<" | "<=" | ">" | ">=" if lt == pg_sys::BPCHAROID && rt == pg_sys::BPCHAROID => {
+            bpchar::comparison(ctx, &name, a[0], a[1], collation)
+        }
         "=" | "<>" | "<" | "<=" | ">" | ">=" => {
             if !comparable(lt, rt, collation, !matches!(name.as_str(), "=" | "<>")) {
                 return refused();
             }
             let (l, r) = both(ctx)?;
             Ok(Expr::binary(&name, l, r))
+        }
+        // DuckDB multiplies two narrow decimals in 64 bits and fails on
+        // overflow (DECIMAL(10,2) * DECIMAL(10,3) past 18 digits) where
+        // PostgreSQL's exact product fits: widened to 38 digits first, the
+        // product is exact up to DuckDB's 38-digit limit.
+        "*" if numerics => {
+            let mut wide = Vec::with_capacity(2);
+            for x in &a {
+                let scale = expr::numeric_scale(ctx, *x)?;
+                wide.push(cast(deparse(ctx, *x)?, &format!("DECIMAL(38,{scale})")));
+            }
+            let r = wide.pop().unwrap();
+            Ok(Expr::binary("*", wide.pop().unwrap(), r))
         }
         // Integer and exact-decimal arithmetic: same results, both raise an
         // error on overflow (and DuckDB on integer division by zero).
@@ -141,7 +158,8 @@ pub unsafe fn operator(
             let (l, r) = both(ctx)?;
             Ok(Expr::binary("||", l, r))
         }
-        "~~" | "!~~" if texts && text_equality_alike(collation) => {
+        // char LIKE matches the padded value in PostgreSQL too.
+        "~~" | "!~~" if (texts || (lt == pg_sys::BPCHAROID && is_text(rt))) && collation::equality_by_bytes(collation) => {
             // PostgreSQL's LIKE has backslash as its default escape.
             let (l, r) = both(ctx)?;
             let m = call("like_escape", vec![l, r, lit("\\", "VARCHAR")]);
@@ -326,6 +344,9 @@ unsafe fn type_cast(ctx: &mut Ctx, a: &[*mut pg_sys::Node], to: pg_sys::Oid, typ
         pg_sys::NUMERICOID => is_int(from) || from == pg_sys::NUMERICOID,
         pg_sys::TIMESTAMPOID => from == pg_sys::DATEOID || from == pg_sys::TIMESTAMPOID,
         pg_sys::DATEOID => from == pg_sys::TIMESTAMPOID,
+        pg_sys::TEXTOID | pg_sys::VARCHAROID if from == pg_sys::BPCHAROID && typmod < 0 => {
+            return Ok(bpchar::to_text(deparse(ctx, a[0])?));
+        }
         pg_sys::TEXTOID => is_text(from) && typmod < 0,
         pg_sys::VARCHAROID => is_text(from),
         _ => false,

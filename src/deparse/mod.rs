@@ -12,6 +12,8 @@
 //!   or, when only its inputs can be, finished by PostgreSQL (avg(int),
 //!   numeric division, to_char, …) over DuckDB-computed columns.
 
+mod bpchar;
+mod collation;
 mod expr;
 mod funcs;
 mod heap;
@@ -19,6 +21,7 @@ mod into_heap;
 mod modify;
 mod output;
 mod query;
+mod row_scale;
 
 use std::ffi::c_void;
 

@@ -13,6 +13,7 @@ use pgrx::PgList;
 
 use super::expr::{self, check_equality, deparse, numeric_typmod, result_type_and_scale};
 use super::query;
+use super::row_scale::{max_scale, row_scale};
 use super::{refuse, Ctx, Refusal};
 
 pub struct Deparsed {
@@ -149,11 +150,18 @@ unsafe fn split_node(s: &mut Split, node: *mut pg_sys::Node) -> *mut pg_sys::Nod
         Ok(var) => return var,
         Err(why) => why,
     };
-    if (*node).type_ == pg_sys::NodeTag::T_Aggref && is_avg(node as *mut pg_sys::Aggref) {
-        return match average(s, node as *mut pg_sys::Aggref) {
+    let aggregate_name = if (*node).type_ == pg_sys::NodeTag::T_Aggref { aggregate_name(node as *mut pg_sys::Aggref) } else { String::new() };
+    if aggregate_name == "avg" || aggregate_name == "sum" {
+        let finished = if aggregate_name == "avg" {
+            average(s, node as *mut pg_sys::Aggref)
+        } else {
+            mixed_scale_sum(s, node as *mut pg_sys::Aggref)
+        };
+        return match finished {
             Ok(n) => n,
             Err(r) => {
-                s.refusal = Some(r);
+                // A sum that is not of mixed scales failed for its own reason.
+                s.refusal = Some(if aggregate_name == "sum" { why } else { r });
                 node
             }
         };
@@ -170,8 +178,77 @@ unsafe fn split_node(s: &mut Split, node: *mut pg_sys::Node) -> *mut pg_sys::Nod
     pg_sys::expression_tree_mutator(node, Some(mutator), s as *mut Split as *mut c_void)
 }
 
-unsafe fn is_avg(a: *mut pg_sys::Aggref) -> bool {
-    CStr::from_ptr(pg_sys::get_func_name((*a).aggfnoid)).to_bytes() == b"avg"
+unsafe fn aggregate_name(a: *mut pg_sys::Aggref) -> String {
+    CStr::from_ptr(pg_sys::get_func_name((*a).aggfnoid)).to_string_lossy().into_owned()
+}
+
+/// A numeric function call PostgreSQL evaluates over DuckDB's columns.
+unsafe fn numeric_call(oid: u32, args: Vec<*mut pg_sys::Node>) -> *mut pg_sys::Node {
+    let mut list = PgList::<pg_sys::Node>::new();
+    for a in args {
+        list.push(a);
+    }
+    pg_sys::makeFuncExpr(
+        pg_sys::Oid::from(oid),
+        pg_sys::NUMERICOID,
+        list.into_pg(),
+        pg_sys::InvalidOid,
+        pg_sys::InvalidOid,
+        pg_sys::CoercionForm::COERCE_EXPLICIT_CALL,
+    ) as *mut pg_sys::Node
+}
+
+/// The single plain argument of a top-level aggregate, if it is one.
+unsafe fn plain_argument(a: *mut pg_sys::Aggref) -> Option<*mut pg_sys::Node> {
+    let ar = &*a;
+    let args = PgList::<pg_sys::TargetEntry>::from_pg(ar.args);
+    let plain = ar.agglevelsup == 0 && ar.aggkind == b'n' as std::ffi::c_char && args.len() == 1;
+    plain.then(|| args.get_ptr(0).map(|tle| (*tle).expr as *mut pg_sys::Node)).flatten()
+}
+
+/// sum over numeric values whose scales differ row by row (`sum(CASE WHEN
+/// … THEN price ELSE 0 END)`): PostgreSQL's sum has the largest scale of
+/// the values it added. DuckDB sums at the largest possible scale and
+/// finds the largest actual one; PostgreSQL's round(sum, scale) then gives
+/// the value PostgreSQL's own sum has, with its scale (exact: the digits
+/// beyond that scale are zeros).
+unsafe fn mixed_scale_sum(s: &mut Split, a: *mut pg_sys::Aggref) -> Result<*mut pg_sys::Node, Refusal> {
+    let ar = &*a;
+    let arg = plain_argument(a).filter(|arg| pg_sys::exprType(*arg) == pg_sys::NUMERICOID && ar.aggdistinct.is_null());
+    let Some(arg) = arg else { return refuse("aggregate sum here") };
+    super::funcs::require_builtin(ar.aggfnoid, "sum")?;
+    let largest_possible = max_scale(s.ctx, arg)?;
+    let scale = row_scale(s.ctx, arg, largest_possible)?;
+    let x = scale.value;
+    let mut filters = vec![Expr::IsNull { arg: Box::new(x.clone()), negated: true }];
+    if !ar.aggfilter.is_null() {
+        filters.push(deparse(s.ctx, ar.aggfilter as *mut pg_sys::Node)?);
+    }
+    let decimal = format!("DECIMAL(38,{})", scale.max);
+    let sum = Expr::Aggregate {
+        name: "sum".into(),
+        distinct: false,
+        args: vec![x],
+        order_by: vec![],
+        filter: Some(Box::new(Expr::Logical { and: true, args: filters.clone() })),
+    };
+    let largest = Expr::Aggregate {
+        name: "max".into(),
+        distinct: false,
+        args: vec![scale.per_row],
+        order_by: vec![],
+        filter: Some(Box::new(Expr::Logical { and: true, args: filters })),
+    };
+    let sum = s.columns.add(
+        Expr::Cast { arg: Box::new(sum), ty: decimal },
+        pg_sys::makeNullConst(pg_sys::NUMERICOID, numeric_typmod(scale.max), pg_sys::InvalidOid) as *mut pg_sys::Expr,
+    );
+    let largest = s.columns.add(
+        Expr::Cast { arg: Box::new(largest), ty: "INTEGER".into() },
+        pg_sys::makeNullConst(pg_sys::INT4OID, -1, pg_sys::InvalidOid) as *mut pg_sys::Expr,
+    );
+    // Both are NULL over no rows (round is strict: NULL, as PostgreSQL's sum).
+    Ok(numeric_call(pg_sys::F_ROUND_NUMERIC_INT4, vec![sum, largest]))
 }
 
 /// avg over integers or numeric: DuckDB sums and counts, PostgreSQL divides
@@ -179,13 +256,8 @@ unsafe fn is_avg(a: *mut pg_sys::Aggref) -> bool {
 /// result (value and scale) is PostgreSQL's.
 unsafe fn average(s: &mut Split, a: *mut pg_sys::Aggref) -> Result<*mut pg_sys::Node, Refusal> {
     let ar = &*a;
-    let name = CStr::from_ptr(pg_sys::get_func_name(ar.aggfnoid)).to_string_lossy().into_owned();
-    let args = PgList::<pg_sys::TargetEntry>::from_pg(ar.args);
-    let arg = match (name.as_str(), args.len(), args.get_ptr(0)) {
-        ("avg", 1, Some(tle)) if ar.agglevelsup == 0 && ar.aggkind == b'n' as std::ffi::c_char => (*tle).expr as *mut pg_sys::Node,
-        _ => return refuse(format!("aggregate {name} here")),
-    };
-    super::funcs::require_builtin(ar.aggfnoid, &name)?;
+    let Some(arg) = plain_argument(a) else { return refuse("aggregate avg here") };
+    super::funcs::require_builtin(ar.aggfnoid, "avg")?;
     let t = pg_sys::exprType(arg);
     let scale = if expr::is_int(t) {
         0
@@ -209,21 +281,7 @@ unsafe fn average(s: &mut Split, a: *mut pg_sys::Aggref) -> Result<*mut pg_sys::
         Expr::Cast { arg: Box::new(agg("count")), ty: "BIGINT".into() },
         pg_sys::makeNullConst(pg_sys::INT8OID, -1, pg_sys::InvalidOid) as *mut pg_sys::Expr,
     );
-    let func = |oid: u32, args: Vec<*mut pg_sys::Node>| {
-        let mut list = PgList::<pg_sys::Node>::new();
-        for a in args {
-            list.push(a);
-        }
-        pg_sys::makeFuncExpr(
-            pg_sys::Oid::from(oid),
-            pg_sys::NUMERICOID,
-            list.into_pg(),
-            pg_sys::InvalidOid,
-            pg_sys::InvalidOid,
-            pg_sys::CoercionForm::COERCE_EXPLICIT_CALL,
-        ) as *mut pg_sys::Node
-    };
     // The sum is NULL exactly when the count is 0, and numeric_div is
     // strict: avg of no rows is NULL, as in PostgreSQL.
-    Ok(func(pg_sys::F_NUMERIC_DIV, vec![sum, func(pg_sys::F_NUMERIC_INT8, vec![count])]))
+    Ok(numeric_call(pg_sys::F_NUMERIC_DIV, vec![sum, numeric_call(pg_sys::F_NUMERIC_INT8, vec![count])]))
 }

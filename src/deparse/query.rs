@@ -11,6 +11,7 @@ use duckam_logic::sql::{self, Cte, Expr, From, GroupingSet, JoinKind, OrderItem,
 use pgrx::pg_sys;
 use pgrx::PgList;
 
+use super::bpchar;
 use super::expr::{self, check_equality, check_orderable, duck_type};
 use super::{heap, refuse, Ctx, Refusal};
 use crate::hooks::{is_duckdb_relid, relation_info};
@@ -133,8 +134,13 @@ pub unsafe fn order_items(ctx: &mut Ctx, clauses: *mut pg_sys::List, tlist: *mut
             ">" => true,
             _ => return refuse("ORDER BY with a non-default ordering operator"),
         };
-        check_orderable(node)?;
-        items.push(OrderItem { expr: expr::deparse(ctx, node)?, descending, nulls_first: (*sgc).nulls_first });
+        let key = if pg_sys::exprType(node) == pg_sys::BPCHAROID {
+            bpchar::sort_key(ctx, node)?
+        } else {
+            check_orderable(node)?;
+            expr::deparse(ctx, node)?
+        };
+        items.push(OrderItem { expr: key, descending, nulls_first: (*sgc).nulls_first });
     }
     Ok(items)
 }
@@ -269,8 +275,8 @@ unsafe fn set_operation_node(
     };
     if !(s.all && op == SetOp::Union) {
         // Duplicates are found by equality: it must agree in both systems.
-        for (i, (typid, _)) in types.iter().enumerate() {
-            expr::check_type_equality(*typid, collations.get_oid(i).unwrap_or(pg_sys::InvalidOid))?;
+        for (i, (typid, typmod)) in types.iter().enumerate() {
+            expr::check_type_equality(*typid, *typmod, collations.get_oid(i).unwrap_or(pg_sys::InvalidOid))?;
         }
     }
     let left = set_operation_node(ctx, s.larg, types, collations)?;

@@ -2,6 +2,7 @@
 //! not need PostgreSQL or DuckDB to run, so they are unit-tested with plain
 //! `cargo test -p duckam_logic`.
 
+pub mod bpchar;
 pub mod decimal;
 pub mod ledger;
 pub mod naming;

@@ -131,9 +131,22 @@ pub fn iso_timestamp(micros: i64) -> Option<String> {
     Some(format!("{date} {h:02}:{mi:02}:{s:02}.{us:06}"))
 }
 
+/// DuckDB text of an interval with PostgreSQL's three fields (months, days,
+/// microseconds). Both systems keep the fields apart and apply them in that
+/// order, so no field is folded into another.
+pub fn interval_text(months: i32, days: i32, micros: i64) -> String {
+    format!("{months} months {days} days {micros} microseconds")
+}
+
 #[cfg(test)]
 mod civil_tests {
     use super::*;
+
+    #[test]
+    fn interval_fields_stay_apart() {
+        assert_eq!(interval_text(3, 0, 0), "3 months 0 days 0 microseconds");
+        assert_eq!(interval_text(-1, 40, -86_400_000_001), "-1 months 40 days -86400000001 microseconds");
+    }
 
     #[test]
     fn iso_forms() {
