@@ -92,6 +92,13 @@ def main():
     if sa_ms and sb_ms:
         lines.append(f"| full scan `COPY (SELECT * FROM lineitem) TO STDOUT`: a / b | {sa_ms:,.0f} ms ({rows / sa_ms * 1000 / 1e6:.2f}M rows/s) / "
                      f"{sb_ms:,.0f} ms ({rows / sb_ms * 1000 / 1e6:.2f}M rows/s); b/a throughput = {sa_ms / sb_ms:.2f} |")
+    bench = out / "pgbench.csv"
+    if bench.exists():
+        with bench.open() as fh:
+            p50 = {(r["system"], r["test"]): float(r["p50_ms"]) for r in csv.DictReader(fh) if r["clients"] == "1"}
+        added = {t: p50[("b", t)] - p50[("a", t)] for t in ("point", "count", "insert") if ("a", t) in p50 and ("b", t) in p50}
+        if added:
+            lines.append("| added small-statement latency, p50 b − a (ms) | " + ", ".join(f"{t} {v:+.2f}" for t, v in added.items()) + " |")
     lines += ["", "## Per query (ms)", "",
               "| query | a best | a median | b best | b median | c best | c median | b ran in | a/b | b/c |",
               "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |"]
@@ -106,11 +113,65 @@ def main():
         lines.append("| " + " | ".join(cells) + " |")
     slow = sorted(both("b", "c"), key=lambda q: best[("b", q)] / best[("c", q)], reverse=True)[:3]
     lines += ["", "Slowest relative to standalone DuckDB: " + ", ".join(f"{q} ({best[('b', q)] / best[('c', q)]:.1f}×)" for q in slow), ""]
+    mixed = sorted({q for (_, q) in times if q.startswith("mixed:")})
+    if mixed:
+        lines += ["## Heap ⨝ duckdb (ms)", "",
+                  "a: both tables heap; b: heap `orders` ⨝ duckdb `lineitem`, run by DuckDB reading the heap table through PostgreSQL's scan.", "",
+                  "| query | a best | a median | b best | b median | b ran in | a/b |", "| --- | ---: | ---: | ---: | ---: | --- | ---: |"]
+        for q in mixed:
+            cells = [q.removeprefix("mixed:")]
+            for sys_ in "ab":
+                st = status.get((sys_, q), "missing")
+                cells += [fmt(best[(sys_, q)], st), fmt(median[(sys_, q)], st) if st == "ok" else ""] if (sys_, q) in best else ["", ""]
+            cells.append(engine.get(q, "?"))
+            cells.append(f"{best[('a', q)] / best[('b', q)]:.1f}" if ok("a", q) and ok("b", q) else "")
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+    bench = out / "pgbench.csv"
+    if bench.exists():
+        lines += pgbench_sections(bench)
     if "--no-chart" not in sys.argv:
         chart(out / "chart.png", queries, best, status, f)
         lines += ["![per-query times, log scale](chart.png)", ""]
-    lines += ["Raw figures: results.csv (system, query, run, ms, status); row `run = 0` says which engine ran b's query."]
+    lines += ["Raw figures: results.csv (system, query, run, ms, status; row `run = 0` says which engine ran b's query) and "
+              "pgbench.csv (system, test, clients, transactions, tps, mean/p50/p99 latency in ms)."]
     (out / "report.md").write_text("\n".join(lines) + "\n")
+
+
+def pgbench_sections(path):
+    """Small-statement latency and concurrency tables from pgbench.csv."""
+    rows = {}
+    with path.open() as f:
+        for r in csv.DictReader(f):
+            rows[(r["system"], r["test"], int(r["clients"]))] = r
+    num = lambda r, k: float(r[k])
+    lines = ["## Small statements (pgbench, one client, autocommit; ms)", "",
+             "| statement | a p50 | a p99 | a mean | b p50 | b p99 | b mean | added p50 (b − a) |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    labels = {"point": "point lookup `customer` by primary key", "count": "`count(*)` of `nation` (25 rows)",
+              "insert": "one-row INSERT", "connect+count": "new connection + the count (pgbench -C)"}
+    for test, label in labels.items():
+        a, b = rows.get(("a", test, 1)), rows.get(("b", test, 1))
+        if not (a and b):
+            continue
+        lines.append(f"| {label} | {num(a, 'p50_ms'):.2f} | {num(a, 'p99_ms'):.2f} | {num(a, 'mean_ms'):.2f} | "
+                     f"{num(b, 'p50_ms'):.2f} | {num(b, 'p99_ms'):.2f} | {num(b, 'mean_ms'):.2f} | {num(b, 'p50_ms') - num(a, 'p50_ms'):+.2f} |")
+    lines += ["", "## Concurrency: TPC-H Q6 from N clients (pgbench)", "",
+              "| clients | a tps | b tps | b/a tps | a mean ms | b mean ms | a p99 ms | b p99 ms |",
+              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for c in (1, 2, 4, 8):
+        a, b = rows.get(("a", "q06", c)), rows.get(("b", "q06", c))
+        if a and b:
+            lines.append(f"| {c} | {num(a, 'tps'):.1f} | {num(b, 'tps'):.1f} | {num(b, 'tps') / num(a, 'tps'):.2f} | {num(a, 'mean_ms'):.1f} | "
+                         f"{num(b, 'mean_ms'):.1f} | {num(a, 'p99_ms'):.1f} | {num(b, 'p99_ms'):.1f} |")
+    lines += ["", "## One writer beside three Q6 readers (pgbench, two runs at once)", "",
+              "| | a tps | b tps | a mean ms | b mean ms | a p99 ms | b p99 ms |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for test, c in (("q06 beside writer", 3), ("insert beside 3 readers", 1)):
+        a, b = rows.get(("a", test, c)), rows.get(("b", test, c))
+        if a and b:
+            lines.append(f"| {test} | {num(a, 'tps'):.1f} | {num(b, 'tps'):.1f} | {num(a, 'mean_ms'):.2f} | {num(b, 'mean_ms'):.2f} | "
+                         f"{num(a, 'p99_ms'):.2f} | {num(b, 'p99_ms'):.2f} |")
+    return lines + [""]
 
 
 def chart(path, queries, best, status, f):

@@ -7,15 +7,18 @@
 # fails. Writes results.csv, report.md and chart.png into the output dir.
 #
 # Usage: benches/tpch/run.sh [--sf N] [--quick] [--runs N] [--timeout S] [--out DIR] [--no-chart] [--keep]
+#                            [--latency-tx N] [--seconds S]
 #   --quick: scale factor 0.1;  default: SF 1, 3 runs, 300 s per statement,
 #   out = benches/results/<date>-sf<N>. Needs a running cluster
 #   (scripts/cluster.sh start) with pg_duckam installed. --keep leaves the
 #   database duckam_bench_tpch (schemas a and b) in place afterwards.
+#   --latency-tx / --seconds: pgbench transactions per latency test (2000)
+#   and seconds per concurrency test (10), see pgbench.sh.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/../lib.sh"
 
-sf=1 runs=3 timeout=300 out="" chart=1 given="$*"
+sf=1 runs=3 timeout=300 out="" chart=1 latency_tx=2000 seconds=10 given="$*"
 while (($#)); do
     case "$1" in
         --sf) sf=$2; shift ;;
@@ -25,6 +28,8 @@ while (($#)); do
         --out) out=$2; shift ;;
         --no-chart) chart=0 ;;
         --keep) KEEP_DB=1 ;;
+        --latency-tx) latency_tx=$2; shift ;;
+        --seconds) seconds=$2; shift ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -80,9 +85,9 @@ lineitem_rows=$(psql -c "SELECT count(*) FROM a.lineitem")
 # Queries: first a checked run (rows kept), then the timed runs.
 mkdir -p "$out/rows"
 mismatches=()
-run_query() { # run_query <system> <schema> <file>: appends CSV lines
-    local sys=$1 schema=$2 file=$3 name times status i=0
-    name=$(basename "$file" .sql)
+run_query() { # run_query <system> <schema> <file> [name]: appends CSV lines
+    local sys=$1 schema=$2 file=$3 name=${4:-} times status i=0
+    name=${name:-$(basename "$file" .sql)}
     # rows, sorted, for the correctness check (statement_timeout applies)
     if ! psql -F '|' -c "SET search_path = $schema" -c "SET statement_timeout = '${timeout}s'" -f "$file" \
         > "$out/rows/$sys-$name.txt" 2> "$out/rows/$sys-$name.err"; then
@@ -91,7 +96,9 @@ run_query() { # run_query <system> <schema> <file>: appends CSV lines
         return
     fi
     sort -o "$out/rows/$sys-$name.txt" "$out/rows/$sys-$name.txt"
-    local args=(-c "SET search_path = $schema" -c "SET statement_timeout = '${timeout}s'" -c '\timing on' -c '\o /dev/null')
+    # The session's first statement also pays its setup (for b: DuckDB's
+    # instance); pgbench.sh measures that apart ("connect+count").
+    local args=(-c "SET search_path = $schema" -c "SET statement_timeout = '${timeout}s'" -c "SELECT count(*) FROM nation" -c '\timing on' -c '\o /dev/null')
     for _ in $(seq "$runs"); do args+=(-f "$file"); done
     times=$(psql "${args[@]}" 2>&1 | grep '^Time:' | awk '{print $2}') || true
     for t in $times; do
@@ -99,20 +106,44 @@ run_query() { # run_query <system> <schema> <file>: appends CSV lines
         echo "$sys,$name,$i,$t,ok" >> "$csv"
     done
 }
-for file in "$here"/queries/q*.sql; do
-    name=$(basename "$file" .sql)
-    run_query a a "$file"
-    run_query b b "$file"
+check_rows() { # check_rows <name>: b's rows must be a's (when both finished)
+    local name=$1
     if [ -f "$out/rows/a-$name.txt" ] && [ -f "$out/rows/b-$name.txt" ] && [ ! -s "$out/rows/a-$name.err" ] && [ ! -s "$out/rows/b-$name.err" ]; then
         if ! cmp -s "$out/rows/a-$name.txt" "$out/rows/b-$name.txt"; then
             mismatches+=("$name")
             diff "$out/rows/a-$name.txt" "$out/rows/b-$name.txt" | head -10 > "$out/rows/diff-$name.txt" || true
         fi
     fi
-    pushed=$(psql -c "SET search_path = b" -c "EXPLAIN (FORMAT JSON) $(cat "$file")" | grep -c DuckDBScan || true)
-    echo "b,$name,0,0,$([ "$pushed" -gt 0 ] && echo duckdb || echo postgresql)" >> "$csv"
+}
+record_engine() { # record_engine <name> <file>: which engine ran b's statement
+    local pushed
+    pushed=$(psql -c "SET search_path = b" -c "EXPLAIN (FORMAT JSON) $(cat "$2")" | grep -c DuckDBScan || true)
+    echo "b,$1,0,0,$([ "$pushed" -gt 0 ] && echo duckdb || echo postgresql)" >> "$csv"
+}
+for file in "$here"/queries/q*.sql; do
+    name=$(basename "$file" .sql)
+    run_query a a "$file"
+    run_query b b "$file"
+    check_rows "$name"
+    record_engine "$name" "$file"
     echo "tpch: $name done"
 done
+
+# A heap ⨝ duckdb join (mixed/*.sql; @H@ = heap schema, @D@ = the other
+# side): a = all heap, b = heap orders ⨝ duckdb lineitem.
+for file in "$here"/mixed/*.sql; do
+    name="mixed:$(basename "$file" .sql)"
+    sed 's/@H@/a/g; s/@D@/a/g' "$file" > "$out/rows/$name-a.sql"
+    sed 's/@H@/a/g; s/@D@/b/g' "$file" > "$out/rows/$name-b.sql"
+    run_query a a "$out/rows/$name-a.sql" "$name"
+    run_query b b "$out/rows/$name-b.sql" "$name"
+    check_rows "$name"
+    record_engine "$name" "$out/rows/$name-b.sql"
+done
+
+# Small statements and concurrency (pgbench): pgbench.csv.
+"$here/pgbench.sh" "$db" "$out" "$latency_tx" "$seconds"
+echo "tpch: pgbench done"
 
 # c: standalone DuckDB with pg_duckam's thread count.
 threads=$(psql -c "SHOW duckam.threads")

@@ -7,7 +7,9 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-"$REPO_ROOT/benches/tpch/run.sh" --sf 0.01 --runs 1 --timeout 10 --out "$out" --no-chart
+"$REPO_ROOT/benches/tpch/run.sh" --sf 0.01 --runs 1 --timeout 10 --out "$out" --no-chart --latency-tx 20 --seconds 1
 expect "queries in the report" "$(grep -c '^| q[0-9][0-9] |' "$out/report.md")" 22
 expect "standalone DuckDB answered every query" "$(grep -c '^c,q[0-9][0-9],1,[0-9.]*,ok$' "$out/results.csv")" 22
 expect "correctness line" "$(grep -c 'all equal' "$out/report.md")" 1
+expect "heap ⨝ duckdb join ran in DuckDB" "$(grep -c '^b,mixed:orders_heap,0,0,duckdb$' "$out/results.csv")" 1
+expect "pgbench rows (4 latency + 4 concurrency + 2 mixed, per system)" "$(tail -n +2 "$out/pgbench.csv" | wc -l)" 20
