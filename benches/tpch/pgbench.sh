@@ -64,9 +64,13 @@ bench() { # bench <system> <test> <clients> <script> <pgbench limits…>
     PGOPTIONS="-c search_path=$sys" "$PGBIN/pgbench" -n -d "$db" -c "$clients" -j "$threads" -f "$work/$script" \
         -l --log-prefix="$work/log" "$@" > "$work/out.txt" 2>&1 \
         || { cat "$work/out.txt" >&2; return 1; }
-    read -r n tps mean < <(summary "$work/out.txt")
-    read -r p50 p99 < <(percentiles "$work/log")
-    echo "$sys,$test,$clients,$n,$tps,$mean,$p50,$p99" >> "$csv"
+    record "$sys" "$test" "$clients" "$work/out.txt" "$work/log"
+}
+record() { # record <system> <test> <clients> <pgbench output> <log prefix>: one CSV line
+    local n tps mean p50 p99
+    read -r n tps mean < <(summary "$4")
+    read -r p50 p99 < <(percentiles "$5")
+    echo "$1,$2,$3,$n,$tps,$mean,$p50,$p99" >> "$csv"
 }
 
 for s in a b; do
@@ -88,9 +92,7 @@ for s in a b; do
     writer=$!
     bench $s "q06 beside writer" 3 q06.sql -T "$seconds"
     wait "$writer" || { cat "$work/writer.txt" >&2; exit 1; }
-    read -r n tps mean < <(summary "$work/writer.txt")
-    read -r p50 p99 < <(percentiles "$work/wlog")
-    echo "$s,insert beside 3 readers,1,$n,$tps,$mean,$p50,$p99" >> "$csv"
+    record $s "insert beside 3 readers" 1 "$work/writer.txt" "$work/wlog"
 done
 for s in a b; do
     "$PGBIN/psql" -X -qAt -d "$db" -c "DROP TABLE $s.bench_history"

@@ -25,6 +25,12 @@ unsafe fn exact_length(node: *mut pg_sys::Node) -> Option<usize> {
     length_of_typmod(pg_sys::exprTypmod(node))
 }
 
+/// Both sides are padded to the same n, so byte equality is PostgreSQL's
+/// equality (joins, IN subqueries, IS DISTINCT FROM between char columns).
+pub unsafe fn same_padding(l: *mut pg_sys::Node, r: *mut pg_sys::Node) -> bool {
+    exact_length(l).is_some() && pg_sys::exprTypmod(l) == pg_sys::exprTypmod(r)
+}
+
 fn null() -> Expr {
     Expr::Cast { arg: Box::new(Expr::Null), ty: "VARCHAR".into() }
 }
@@ -59,8 +65,10 @@ pub unsafe fn comparison(
         return refuse(format!("operator {op} on character values under this collation"));
     }
     if equality {
+        if same_padding(l, r) {
+            return Ok(Expr::binary(op, deparse(ctx, l)?, deparse(ctx, r)?));
+        }
         match (exact_length(l), exact_length(r)) {
-            (Some(a), Some(b)) if a == b => return Ok(Expr::binary(op, deparse(ctx, l)?, deparse(ctx, r)?)),
             (Some(n), None) => {
                 if let Some(c) = padded_constant(r, n) {
                     return Ok(Expr::binary(op, deparse(ctx, l)?, c));

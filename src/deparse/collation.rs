@@ -1,7 +1,7 @@
 //! Which collations DuckDB reproduces. DuckDB compares strings byte by
 //! byte; UTF-8 byte order is code point order. PostgreSQL orders that way
 //! under the C/POSIX locales and under libc's C.UTF-8 (strict code point
-//! order in glibc ≥ 2.35; the regress suite `constructs` checks it against
+//! order in glibc ≥ 2.35; the regress suite `semantics` checks it against
 //! PostgreSQL on this server). Equality agrees under every deterministic
 //! collation: PostgreSQL breaks strcoll ties by bytes.
 

@@ -503,8 +503,7 @@ pub unsafe fn comparison_operands(opno: pg_sys::Oid, args: *mut pg_sys::List, co
     let same_length_chars = lt == pg_sys::BPCHAROID
         && rt == pg_sys::BPCHAROID
         && equality
-        && bpchar::length_of_typmod(pg_sys::exprTypmod(l)).is_some()
-        && pg_sys::exprTypmod(l) == pg_sys::exprTypmod(r)
+        && bpchar::same_padding(l, r)
         && collation::equality_by_bytes(collation);
     if same_length_chars || funcs::comparable(lt, rt, collation, !equality) {
         Ok(())

@@ -120,13 +120,11 @@ pub unsafe fn operator(
         // PostgreSQL's exact product fits: widened to 38 digits first, the
         // product is exact up to DuckDB's 38-digit limit.
         "*" if numerics => {
-            let mut wide = Vec::with_capacity(2);
-            for x in &a {
-                let scale = expr::numeric_scale(ctx, *x)?;
-                wide.push(cast(deparse(ctx, *x)?, &format!("DECIMAL(38,{scale})")));
-            }
-            let r = wide.pop().unwrap();
-            Ok(Expr::binary("*", wide.pop().unwrap(), r))
+            let widened = |ctx: &mut Ctx, x: *mut pg_sys::Node| -> Result<Expr, Refusal> {
+                let scale = expr::numeric_scale(ctx, x)?;
+                Ok(cast(deparse(ctx, x)?, &format!("DECIMAL(38,{scale})")))
+            };
+            Ok(Expr::binary("*", widened(ctx, a[0])?, widened(ctx, a[1])?))
         }
         // Integer and exact-decimal arithmetic: same results, both raise an
         // error on overflow (and DuckDB on integer division by zero).

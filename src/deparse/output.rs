@@ -219,28 +219,22 @@ unsafe fn mixed_scale_sum(s: &mut Split, a: *mut pg_sys::Aggref) -> Result<*mut 
     super::funcs::require_builtin(ar.aggfnoid, "sum")?;
     let largest_possible = max_scale(s.ctx, arg)?;
     let scale = row_scale(s.ctx, arg, largest_possible)?;
-    let x = scale.value;
-    let mut filters = vec![Expr::IsNull { arg: Box::new(x.clone()), negated: true }];
+    // Both aggregates see the rows sum adds: its own FILTER, non-NULL values.
+    let mut filters = vec![Expr::IsNull { arg: Box::new(scale.value.clone()), negated: true }];
     if !ar.aggfilter.is_null() {
         filters.push(deparse(s.ctx, ar.aggfilter as *mut pg_sys::Node)?);
     }
-    let decimal = format!("DECIMAL(38,{})", scale.max);
-    let sum = Expr::Aggregate {
-        name: "sum".into(),
+    let filter = Expr::Logical { and: true, args: filters };
+    let agg = |name: &str, arg: Expr| Expr::Aggregate {
+        name: name.into(),
         distinct: false,
-        args: vec![x],
+        args: vec![arg],
         order_by: vec![],
-        filter: Some(Box::new(Expr::Logical { and: true, args: filters.clone() })),
+        filter: Some(Box::new(filter.clone())),
     };
-    let largest = Expr::Aggregate {
-        name: "max".into(),
-        distinct: false,
-        args: vec![scale.per_row],
-        order_by: vec![],
-        filter: Some(Box::new(Expr::Logical { and: true, args: filters })),
-    };
+    let (sum, largest) = (agg("sum", scale.value), agg("max", scale.per_row));
     let sum = s.columns.add(
-        Expr::Cast { arg: Box::new(sum), ty: decimal },
+        Expr::Cast { arg: Box::new(sum), ty: format!("DECIMAL(38,{})", scale.max) },
         pg_sys::makeNullConst(pg_sys::NUMERICOID, numeric_typmod(scale.max), pg_sys::InvalidOid) as *mut pg_sys::Expr,
     );
     let largest = s.columns.add(
