@@ -30,7 +30,11 @@ start|restart)
     fi
     as_user mkdir -p "$PGHOST"
     libs=""; [ "$preload" = 1 ] && libs="pg_duckam"
-    cat > "$DATA/postgresql.auto.conf" <<CONF
+    # The cluster's settings live in their own file, included from
+    # postgresql.conf, so ALTER SYSTEM (postgresql.auto.conf) survives.
+    grep -q "^include_if_exists = 'duckam_cluster.conf'" "$DATA/postgresql.conf" \
+        || echo "include_if_exists = 'duckam_cluster.conf'" >> "$DATA/postgresql.conf"
+    cat > "$DATA/duckam_cluster.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $DUCKAM_PORT
 unix_socket_directories = '$PGHOST'
@@ -40,7 +44,7 @@ logging_collector = off
 log_min_messages = warning
 max_connections = 40
 CONF
-    chown "$DUCKAM_OS_USER" "$DATA/postgresql.auto.conf"
+    chown "$DUCKAM_OS_USER" "$DATA/duckam_cluster.conf"
     # A backtrace in every error DETAIL would make test output unstable.
     as_user env -u RUST_BACKTRACE -u RUST_LIB_BACKTRACE "$PGBIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start >/dev/null
     ;;

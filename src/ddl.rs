@@ -13,8 +13,10 @@ use duckam_logic::naming;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 
+use duckam_logic::wire::BatchBuilder;
+
 use crate::am;
-use crate::engine::{self, ffi::DataChunk, Access};
+use crate::engine::{self, Access};
 use crate::error::{OrReport, Result};
 use crate::types::{self, Column};
 
@@ -54,6 +56,7 @@ unsafe extern "C-unwind" fn process_utility(
     dest: *mut pg_sys::DestReceiver,
     qc: *mut pg_sys::QueryCompletion,
 ) {
+    crate::engine::snapshot::new_statement();
     let outer = CHANGED.with(|c| std::mem::take(&mut *c.borrow_mut()));
     match PREV_PROCESS_UTILITY {
         Some(prev) => prev(pstmt, query_string, read_only_tree, context, params, query_env, dest, qc),
@@ -68,7 +71,7 @@ unsafe extern "C-unwind" fn process_utility(
 /// DuckDB's view of a table: column name -> data type.
 fn duck_columns(table: &str) -> Result<BTreeMap<String, String>> {
     let sql = format!(
-        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = 'pgdb' AND schema_name = 'main' AND table_name = {}",
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = {}",
         naming::quote_literal(table)
     );
     Ok(engine::query_text_rows(Access::Write, &sql)?
@@ -99,13 +102,11 @@ unsafe fn missing_value(rel: pg_sys::Relation, index: usize) -> Option<pg_sys::D
 /// inserted rows.
 fn fill_existing_rows(storage: u32, table: &str, col: &Column, value: pg_sys::Datum) -> Result<()> {
     let one = Column { index: 0, ..col.clone() };
-    let chunk = DataChunk::new(std::slice::from_ref(&one.duck));
-    types::write_row(std::slice::from_ref(&one), &[value], &[false], &chunk, 0)?;
-    let mut chunk = chunk;
-    chunk.set_len(1);
+    let mut batch = BatchBuilder::new(std::slice::from_ref(&one.duck));
+    types::write_row(std::slice::from_ref(&one), &[value], &[false], &mut batch)?;
     let cname = types::duck_column(col);
     engine::write(storage, &format!("CREATE TEMP TABLE duckam_fill (v {})", col.duck.sql()))?;
-    engine::run(Access::Write, |c| c.append_chunks("duckam_fill", std::slice::from_ref(&chunk)))?;
+    engine::append(Some("temp"), "duckam_fill", &batch, storage)?;
     engine::write(
         storage,
         &format!("UPDATE {} SET {cname} = (SELECT v FROM temp.duckam_fill)", naming::quote_ident(table)),

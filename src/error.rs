@@ -5,7 +5,9 @@
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::{PgLogLevel, PgSqlErrorCode};
 
-use crate::engine::ffi::{DuckError, DuckErrorKind};
+use duckam_logic::wire::ErrorKind;
+
+use crate::engine_server::ffi::DuckError;
 
 #[derive(Debug, Clone)]
 pub struct Error {
@@ -84,9 +86,26 @@ fn raised(message: &str) -> Option<Error> {
     Some(Error::new(*code, text.lines().next().unwrap_or(text)))
 }
 
+/// DuckDB's write-write conflicts: another transaction changed the same
+/// rows (or catalog entry) and committed after this one began.
+const CONFLICTS: [&str; 4] = ["Conflict on update", "Conflict on tuple deletion", "write-write conflict", "Catalog write-write conflict"];
+
 impl From<DuckError> for Error {
     fn from(e: DuckError) -> Error {
         if let Some(err) = raised(&e.message) {
+            return err;
+        }
+        if CONFLICTS.iter().any(|c| e.message.contains(c)) {
+            return Error::new(PgSqlErrorCode::ERRCODE_T_R_SERIALIZATION_FAILURE, "could not serialize access due to concurrent update of a duckdb table")
+                .with_detail(format!("duckdb: {}", e.message))
+                .with_hint("Retry the transaction.");
+        }
+        if e.kind == ErrorKind::Engine {
+            let code = if e.message.contains("does not exist") { PgSqlErrorCode::ERRCODE_UNDEFINED_FILE } else { PgSqlErrorCode::ERRCODE_INTERNAL_ERROR };
+            let mut err = Error::new(code, e.message);
+            if code == PgSqlErrorCode::ERRCODE_UNDEFINED_FILE {
+                err = err.with_hint("duckdb tables are stored per database; a database created from a template does not copy them.");
+            }
             return err;
         }
         // Errors the deparser asks DuckDB to raise with PostgreSQL's
@@ -110,14 +129,14 @@ impl From<DuckError> for Error {
             }
         }
         let code = match e.kind {
-            DuckErrorKind::Interrupted => PgSqlErrorCode::ERRCODE_QUERY_CANCELED,
-            DuckErrorKind::OutOfMemory => PgSqlErrorCode::ERRCODE_OUT_OF_MEMORY,
-            DuckErrorKind::Constraint => PgSqlErrorCode::ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION,
-            DuckErrorKind::OutOfRange => PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
-            DuckErrorKind::Other => PgSqlErrorCode::ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
+            ErrorKind::Interrupted => PgSqlErrorCode::ERRCODE_QUERY_CANCELED,
+            ErrorKind::OutOfMemory => PgSqlErrorCode::ERRCODE_OUT_OF_MEMORY,
+            ErrorKind::Constraint => PgSqlErrorCode::ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION,
+            ErrorKind::OutOfRange => PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+            ErrorKind::Engine | ErrorKind::Other => PgSqlErrorCode::ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
         };
         let mut err = Error::new(code, format!("duckdb: {}", e.message));
-        if e.kind == DuckErrorKind::OutOfMemory {
+        if e.kind == ErrorKind::OutOfMemory {
             err = err.with_hint("Raise duckam.memory_limit, or check duckam.temp_directory has space to spill.");
         }
         err

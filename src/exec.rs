@@ -112,6 +112,12 @@ pub unsafe fn is_duckdb_plan(plan: *mut pg_sys::Plan) -> bool {
     !p.is_null() && (*p).type_ == pg_sys::NodeTag::T_CustomScan && (*(p as *mut pg_sys::CustomScan)).methods == &SCAN_METHODS.0 as *const _
 }
 
+/// Does a ModifyTable read its rows from a DuckDB scan (INSERT INTO a
+/// PostgreSQL table SELECT … over duckdb tables)?
+pub unsafe fn has_duckdb_source(plan: *mut pg_sys::Plan) -> bool {
+    !plan.is_null() && (*plan).type_ == pg_sys::NodeTag::T_ModifyTable && is_duckdb_plan((*plan).lefttree)
+}
+
 #[repr(C)]
 struct DuckExecState {
     css: pg_sys::CustomScanState,
@@ -215,7 +221,8 @@ unsafe extern "C-unwind" fn begin(node: *mut pg_sys::CustomScanState, estate: *m
         reader.set_writes(storage);
     }
     let bound = (*estate).es_param_list_info;
-    reader.set_heap_scans(private.heap_scans.iter().map(|&n| engine::HeapSource::from_plan(n, bound)).collect());
+    let snapshot = (*estate).es_snapshot;
+    reader.set_heap_scans(private.heap_scans.iter().map(|&n| engine::HeapSource::from_plan(n, bound, snapshot)).collect());
     // EXPLAIN ANALYZE (the node's own instrumentation is attached only
     // after this returns): DuckDB's profile goes under the node.
     reader.profiling = (*estate).es_instrument != 0;
@@ -291,7 +298,7 @@ unsafe extern "C-unwind" fn explain(
     // What each pg_heap(k) reads, with the conditions PostgreSQL applies.
     for (k, &source) in decode_private((*st).private).heap_scans.iter().enumerate() {
         let label = std::ffi::CString::new(format!("pg_heap({k})")).expect("no NUL");
-        let text = std::ffi::CString::new(engine::HeapSource::from_plan(source, std::ptr::null_mut()).describe()).unwrap_or_default();
+        let text = std::ffi::CString::new(engine::HeapSource::from_plan(source, std::ptr::null_mut(), std::ptr::null_mut()).describe()).unwrap_or_default();
         pg_sys::ExplainPropertyText(label.as_ptr(), text.as_ptr(), es);
     }
     if !(*es).analyze || (*st).reader.is_null() {

@@ -43,9 +43,9 @@ pub fn fallback_level() -> PgLogLevel {
     }
 }
 
-/// DuckDB memory limit per backend, in DuckDB's syntax ('1GB', '512MB').
+/// The engine's DuckDB memory limit, in DuckDB's syntax ('1GB', '512MB').
 pub static MEMORY_LIMIT: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c"1GB"));
-/// DuckDB worker threads per backend.
+/// The engine's DuckDB worker threads.
 pub static THREADS: GucSetting<i32> = GucSetting::<i32>::new(2);
 /// Where DuckDB spills; empty means $PGDATA/pg_duckam/tmp.
 pub static TEMP_DIRECTORY: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c""));
@@ -73,28 +73,28 @@ pub fn init() {
     );
     GucRegistry::define_string_guc(
         c"duckam.memory_limit",
-        c"Memory limit of the embedded DuckDB in each backend.",
-        c"DuckDB syntax, e.g. '1GB'. Each backend that uses duckdb tables runs its own DuckDB instance; beyond this it spills to duckam.temp_directory.",
+        c"Memory limit of the pg_duckam engine's DuckDB, for all sessions together.",
+        c"DuckDB syntax, e.g. '1GB'. The engine process runs one DuckDB for the whole cluster; beyond this it spills to duckam.temp_directory.",
         &MEMORY_LIMIT,
-        GucContext::Suset,
+        GucContext::Postmaster,
         GucFlags::default(),
     );
     GucRegistry::define_int_guc(
         c"duckam.threads",
-        c"Worker threads of the embedded DuckDB in each backend.",
-        c"Each backend using duckdb tables may run this many threads.",
+        c"Worker threads of the pg_duckam engine's DuckDB, shared by all sessions.",
+        c"The engine process runs one DuckDB thread pool for the whole cluster.",
         &THREADS,
         1,
         256,
-        GucContext::Suset,
+        GucContext::Postmaster,
         GucFlags::default(),
     );
     GucRegistry::define_string_guc(
         c"duckam.temp_directory",
-        c"Directory where DuckDB spills intermediate data.",
+        c"Directory where the engine's DuckDB spills intermediate data.",
         c"Empty means $PGDATA/pg_duckam/tmp.",
         &TEMP_DIRECTORY,
-        GucContext::Sighup,
+        GucContext::Postmaster,
         GucFlags::default(),
     );
     GucRegistry::define_bool_guc(

@@ -1,9 +1,9 @@
 //! PostgreSQL hooks (each chains the previous one):
 //! - object_access_hook: DROP of a duckdb relation schedules its DuckDB
 //!   table for removal after commit; DROP DATABASE schedules its file.
-//! - ExecutorStart_hook: a statement that writes a duckdb table opens the
-//!   DuckDB file read-write before its scans start; UPDATE/DELETE not run
-//!   by DuckDB, and MERGE, are refused before any row is touched.
+//! - ExecutorStart_hook: a statement that uses duckdb tables gets its DuckDB
+//!   snapshot (engine::snapshot) before its scans start; UPDATE/DELETE not
+//!   run by DuckDB, and MERGE, are refused before any row is touched.
 //! - set_rel_pathlist_hook: no parallel plans over duckdb tables (workers
 //!   cannot share the leader's DuckDB instance or its unflushed rows).
 
@@ -11,7 +11,7 @@ use pgrx::pg_sys;
 use pgrx::prelude::*;
 use pgrx::PgList;
 
-use crate::engine::{self, Access};
+use crate::engine::{self, snapshot};
 use crate::error::{Error, OrReport};
 
 static mut PREV_OBJECT_ACCESS: pg_sys::object_access_hook_type = None;
@@ -77,20 +77,19 @@ unsafe extern "C-unwind" fn object_access(
         let am = crate::am::access_method_oid();
         if let Some((relam, filenode, kind)) = relation_info(object_id) {
             if am != pg_sys::InvalidOid && relam == am && kind == b'r' && filenode != 0 {
-                // Take the writer lock now: the DuckDB table is dropped after commit.
-                engine::begin(Access::Write).or_report();
                 engine::drop_after_commit(filenode);
             }
         }
     } else if class_id == pg_sys::DatabaseRelationId {
-        engine::remove_file_after_commit(engine::database_path(object_id));
+        engine::drop_database_after_commit(object_id);
     }
 }
 
 #[pg_guard]
 unsafe extern "C-unwind" fn executor_start(query_desc: *mut pg_sys::QueryDesc, eflags: i32) {
+    snapshot::new_statement();
     if eflags & pg_sys::EXEC_FLAG_EXPLAIN_ONLY as i32 == 0 {
-        prepare_duckdb_writes(query_desc);
+        prepare_duckdb_statement(query_desc);
     }
     match PREV_EXECUTOR_START {
         Some(prev) => prev(query_desc, eflags),
@@ -100,17 +99,23 @@ unsafe extern "C-unwind" fn executor_start(query_desc: *mut pg_sys::QueryDesc, e
 
 const NOT_IN_DUCKDB: &str = "SET duckam.execution = auto (or force) so that DuckDB executes the statement.";
 
-unsafe fn prepare_duckdb_writes(query_desc: *mut pg_sys::QueryDesc) {
+/// Refuses UPDATE/DELETE of duckdb tables that DuckDB does not run (and
+/// MERGE), then gives a statement that uses duckdb tables its DuckDB
+/// snapshot: `reads` unless it only appends rows through the access method.
+unsafe fn prepare_duckdb_statement(query_desc: *mut pg_sys::QueryDesc) {
     let stmt = (*query_desc).plannedstmt;
     let results = PgList::<std::ffi::c_void>::from_pg((*stmt).resultRelations);
-    if results.is_empty() {
-        return;
-    }
+    let result_rtis: Vec<i32> = (0..results.len()).filter_map(|i| results.get_int(i)).collect();
     let rtable = PgList::<pg_sys::RangeTblEntry>::from_pg((*stmt).rtable);
-    for i in 0..results.len() {
-        let rti = results.get_int(i).unwrap_or(0);
-        let Some(rte) = rtable.get_ptr((rti - 1) as usize) else { continue };
-        if !is_duckdb_relid((*rte).relid) {
+    let in_duckdb = crate::exec::is_duckdb_plan((*stmt).planTree) || crate::exec::has_duckdb_source((*stmt).planTree);
+    let (mut touches, mut reads, mut modifies) = (in_duckdb, in_duckdb, None);
+    for (i, rte) in rtable.iter_ptr().enumerate() {
+        if (*rte).rtekind != pg_sys::RTEKind::RTE_RELATION || !is_duckdb_relid((*rte).relid) {
+            continue;
+        }
+        touches = true;
+        if !result_rtis.contains(&(i as i32 + 1)) {
+            reads = true;
             continue;
         }
         // UPDATE and DELETE run only inside DuckDB (the planner hook has
@@ -119,7 +124,10 @@ unsafe fn prepare_duckdb_writes(query_desc: *mut pg_sys::QueryDesc) {
         // through the access method, which refuses row updates and deletes.
         let refusal = match (*stmt).commandType {
             pg_sys::CmdType::CMD_INSERT | pg_sys::CmdType::CMD_SELECT => None,
-            _ if crate::exec::is_duckdb_plan((*stmt).planTree) => None,
+            _ if in_duckdb => {
+                modifies = Some((*rte).relid);
+                None
+            }
             pg_sys::CmdType::CMD_UPDATE => Some(("UPDATE on duckdb tables runs only in DuckDB", NOT_IN_DUCKDB)),
             pg_sys::CmdType::CMD_DELETE => Some(("DELETE on duckdb tables runs only in DuckDB", NOT_IN_DUCKDB)),
             _ => Some(("MERGE is not supported on duckdb tables", "Use UPDATE, DELETE and INSERT … SELECT statements instead.")),
@@ -127,7 +135,9 @@ unsafe fn prepare_duckdb_writes(query_desc: *mut pg_sys::QueryDesc) {
         if let Some((message, hint)) = refusal {
             Error::unsupported(message).with_hint(hint).report();
         }
-        engine::begin(Access::Write).or_report();
+    }
+    if touches {
+        snapshot::statement_start(query_desc, modifies, reads).or_report();
     }
 }
 

@@ -9,6 +9,7 @@ mod am;
 mod ddl;
 mod deparse;
 mod engine;
+mod engine_server;
 mod error;
 mod exec;
 mod functions;
@@ -17,6 +18,7 @@ mod hooks;
 mod owned;
 mod planner;
 mod reader;
+mod shmem;
 mod types;
 
 pgrx::pg_module_magic!();
@@ -39,6 +41,8 @@ pub extern "C-unwind" fn _PG_init() {
     }
     gucs::init();
     unsafe { pg_sys::MarkGUCPrefixReserved(c"duckam".as_ptr()) };
+    shmem::init();
+    engine_server::register();
     engine::xact::init();
     hooks::init();
     ddl::init();

@@ -1,6 +1,6 @@
-//! Rows of a DuckDB query, streamed chunk by chunk into PostgreSQL slots:
-//! each chunk is converted column by column into Datum arrays (by-reference
-//! values in a per-chunk memory context), then handed out row by row as
+//! Rows of a DuckDB query, streamed batch by batch into PostgreSQL slots:
+//! each batch is converted column by column into Datum arrays (by-reference
+//! values in a per-batch memory context), then handed out row by row as
 //! virtual tuples. Shared by the table AM's scans and the DuckDB CustomScan.
 
 use std::rc::Rc;
@@ -127,13 +127,15 @@ impl RowReader {
         let id = match self.stream {
             Some(id) => id,
             None => {
-                let id = engine::open_stream(&self.sql, &self.params, self.writes, &self.heap)?;
+                let expected: Vec<_> = self.columns.iter().map(|c| c.duck.clone()).collect();
+                let expected = (!expected.is_empty()).then_some(expected.as_slice());
+                let id = engine::open_stream(&self.sql, &self.params, self.writes, &self.heap, expected)?;
                 self.stream = Some(id);
                 id
             }
         };
         loop {
-            let Some(chunk) = engine::next_chunk(id)? else {
+            let Some(chunk) = engine::next_batch(id)? else {
                 engine::close_stream(id);
                 self.stream = None;
                 self.done = true;
@@ -142,17 +144,17 @@ impl RowReader {
                 }
                 return Ok(false);
             };
-            if chunk.len() == 0 {
+            if chunk.rows() == 0 {
                 continue;
             }
             unsafe {
                 pg_sys::MemoryContextReset(self.chunk_cxt);
                 let old = pg_sys::MemoryContextSwitchTo(self.chunk_cxt);
-                let r = types::read_chunk(&self.columns, &chunk, &mut self.values, &mut self.nulls);
+                let r = types::read_batch(&self.columns, &chunk, &mut self.values, &mut self.nulls);
                 pg_sys::MemoryContextSwitchTo(old);
                 r?;
             }
-            self.rows = chunk.len();
+            self.rows = chunk.rows();
             self.row = 0;
             return Ok(true);
         }

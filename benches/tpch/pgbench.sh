@@ -8,6 +8,10 @@
 #   analytic  TPC-H Q6 with 1, 2, 4 and 8 clients for S seconds each
 #   mixed     one writer (one-row INSERTs) beside 3 clients running Q6,
 #             S seconds, both measured
+#   writers   8 clients each committing one-row INSERT transactions into
+#             the same table, S seconds
+#   memory    20 connections that each ran one query: their backends'
+#             private memory, and the pg_duckam engine's (memory.csv)
 # Writes <out>/pgbench.csv: system,test,clients,tx,tps,mean_ms,p50_ms,p99_ms
 #
 # Usage: pgbench.sh <database> <out dir> <latency transactions> <seconds>
@@ -95,5 +99,9 @@ for s in a b; do
     record $s "insert beside 3 readers" 1 "$work/writer.txt" "$work/wlog"
 done
 for s in a b; do
+    bench $s "insert x8" 8 insert.sql -T "$seconds"
+done
+for s in a b; do
     "$PGBIN/psql" -X -qAt -d "$db" -c "DROP TABLE $s.bench_history"
 done
+/usr/bin/python3 "$here/memory.py" "host=$PGHOST port=$PGPORT user=$PGUSER dbname=$db" 20 "$out/memory.csv"

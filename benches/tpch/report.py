@@ -171,6 +171,24 @@ def pgbench_sections(path):
         if a and b:
             lines.append(f"| {test} | {num(a, 'tps'):.1f} | {num(b, 'tps'):.1f} | {num(a, 'mean_ms'):.2f} | {num(b, 'mean_ms'):.2f} | "
                          f"{num(a, 'p99_ms'):.2f} | {num(b, 'p99_ms'):.2f} |")
+    a, b = rows.get(("a", "insert x8", 8)), rows.get(("b", "insert x8", 8))
+    if a and b:
+        lines += ["", "## Eight writers: one-row INSERT transactions into one table from 8 clients (pgbench)", "",
+                  "| | a | b | b/a |", "| --- | ---: | ---: | ---: |",
+                  f"| commits/s | {num(a, 'tps'):.0f} | {num(b, 'tps'):.0f} | {num(b, 'tps') / num(a, 'tps'):.2f} |",
+                  f"| mean ms | {num(a, 'mean_ms'):.2f} | {num(b, 'mean_ms'):.2f} | |",
+                  f"| p99 ms | {num(a, 'p99_ms'):.2f} | {num(b, 'p99_ms'):.2f} | |"]
+    memory = path.parent / "memory.csv"
+    if memory.exists():
+        with memory.open() as f:
+            mem = {r["system"]: r for r in csv.DictReader(f)}
+        lines += ["", "## Memory: 20 connections, each ran one query (private memory = RSS minus shared, MB)", "",
+                  "| | backends (sum) | pg_duckam engine | total |", "| --- | ---: | ---: | ---: |"]
+        for sys_ in ("a", "b"):
+            if sys_ in mem:
+                r = mem[sys_]
+                lines.append(f"| {sys_} | {int(r['backends_private_kb']) / 1024:.1f} | {int(r['engine_private_kb']) / 1024:.1f} | "
+                             f"{int(r['total_kb']) / 1024:.1f} |")
     return lines + [""]
 
 

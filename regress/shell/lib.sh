@@ -26,3 +26,13 @@ active_pid() { # active_pid <db> <query prefix>: pid of the backend running it (
     done
     fail "no backend started: $2"
 }
+engine_pid() { # pid of the pg_duckam engine of the cluster in $1 (default: the test cluster), waiting up to 15 s
+    local data="${1:-${DUCKAM_DATA:-$DUCKAM_WORK/data}}" pid="" postmaster
+    for _ in $(seq 1 150); do
+        postmaster=$(head -1 "$data/postmaster.pid" 2>/dev/null || true)
+        [ -n "$postmaster" ] && pid=$(pgrep -P "$postmaster" -f "pg_duckam engine" || true)
+        [ -n "$pid" ] && { echo "$pid"; return 0; }
+        sleep 0.1
+    done
+    fail "the pg_duckam engine is not running"
+}

@@ -68,11 +68,15 @@ SELECT count(*) FROM r;
 INSERT INTO r VALUES (5000, 'g9', 1);
 SELECT count(*) FROM r;
 COMMIT;
--- writing while a cursor over a duckdb table is open in a read-only session
+-- writing while a cursor over a duckdb table is open: the cursor keeps
+-- reading its snapshot, later statements see the new row, ROLLBACK drops it
 BEGIN;
-DECLARE cr CURSOR FOR SELECT id FROM r;
+DECLARE cr CURSOR FOR SELECT id FROM r WHERE id > 4990 ORDER BY id;
 FETCH 1 FROM cr;
 INSERT INTO r VALUES (5001, 'g9', 1);
+FETCH ALL FROM cr;
+SELECT count(*) FROM r WHERE id > 4990;
 ROLLBACK;
+SELECT count(*) FROM r WHERE id > 4990;
 -- pg_relation_size of the PostgreSQL-side file is 0; data lives in DuckDB
 SELECT pg_relation_size('r'), duckam.storage_size() > 0 AS has_storage;

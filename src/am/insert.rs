@@ -1,5 +1,5 @@
-//! INSERT and COPY FROM: rows are converted into DuckDB chunks and buffered
-//! per relation (see engine::with_insert_buffer), then appended.
+//! INSERT and COPY FROM: rows are converted into columnar batches and
+//! buffered per relation (see engine::with_insert_buffer), then appended.
 //! AFTER ROW triggers (and foreign keys, which are such triggers) re-read
 //! inserted rows by TID, so for relations that have them a copy of each
 //! inserted row is kept for the rest of the transaction.
@@ -12,7 +12,7 @@ use pgrx::prelude::*;
 
 use super::scan::set_synthetic_tid;
 use super::{columns_of, storage_of, table_of};
-use crate::engine::{self, ffi::DataChunk};
+use crate::engine;
 use crate::error::{OrReport, Result};
 use crate::types;
 
@@ -67,7 +67,6 @@ fn insert_slots(rel: pg_sys::Relation, slots: &[*mut pg_sys::TupleTableSlot]) ->
     let columns = columns_of(rel)?;
     let storage = storage_of(rel);
     let natts = unsafe { (*(*rel).rd_att).natts };
-    let vector_size = engine::ffi::vector_size();
     for &slot in slots {
         unsafe {
             if ((*slot).tts_nvalid as i32) < natts {
@@ -83,17 +82,7 @@ fn insert_slots(rel: pg_sys::Relation, slots: &[*mut pg_sys::TupleTableSlot]) ->
         engine::with_insert_buffer(
             storage,
             || (table_of(rel), types::storage_types(&columns)),
-            |buf| {
-                if buf.chunks.last().is_none_or(|c| c.len() >= vector_size) {
-                    buf.chunks.push(DataChunk::new(&buf.types));
-                }
-                let chunk = buf.chunks.last_mut().expect("a chunk was just ensured");
-                let row = chunk.len();
-                types::write_row(&columns, values, nulls, chunk, row)?;
-                chunk.set_len(row + 1);
-                buf.rows += 1;
-                Ok(())
-            },
+            |buf| types::write_row(&columns, values, nulls, &mut buf.batch),
         )?;
         unsafe { remember(rel, slot) };
     }

@@ -1,115 +1,96 @@
-//! The engine: the one narrow interface between PostgreSQL and the embedded
-//! DuckDB (ARCHITECTURE §3). Per backend and per PostgreSQL transaction it
-//! opens the database's DuckDB file lazily — read-only for readers,
-//! read-write for the writer — under a heavyweight lock taken through
-//! PostgreSQL's lock manager, runs one DuckDB transaction, and closes the file
-//! before the lock is released at transaction end.
-//!
-//! All DuckDB objects are owned here, so ending a transaction (commit, abort,
-//! an error anywhere) frees them deterministically.
+//! The engine interface (ARCHITECTURE §3): everything the rest of pg_duckam
+//! asks of DuckDB goes through here, to this backend's session in the
+//! engine process (client.rs; the engine itself is engine_server). Per
+//! PostgreSQL transaction there is at most one DuckDB transaction, begun
+//! with the first use (snapshot.rs decides which snapshot it reads),
+//! committed in PRE_COMMIT and rolled back on abort (xact.rs). Inserted
+//! rows are buffered here as columnar batches and appended in bulk;
+//! results stream back in batches; DuckDB's reads of PostgreSQL tables are
+//! served from this backend's main thread (heap.rs).
 
-mod bridge;
+mod client;
+mod heap;
 mod pgscan;
-pub mod ffi;
-mod interrupt;
-mod lock;
-mod tablefn;
+pub mod snapshot;
 pub mod xact;
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use duckam_logic::ledger::Ledger;
-use duckam_logic::naming;
+use duckam_logic::types::DuckType;
+use duckam_logic::wire::{Batch, BatchBuilder, EngineStatus, HeapOutcome, Request, Response, SessionInfo};
 use pgrx::pg_sys;
+use pgrx::PgSqlErrorCode;
 
 use crate::error::{Error, Result};
 use crate::gucs;
-use ffi::{Connection, DataChunk, Database, QueryResult};
+use client::{Client, HeapRequest, Served};
 
 pub use duckam_logic::profile::ProfileNode;
 pub use pgscan::HeapSource;
-use duckam_logic::types::DuckType;
 
-/// How a transaction uses DuckDB.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// What a use of the engine needs of this database's DuckDB file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
+    /// The file must exist already.
     Read,
+    /// The file is created if it does not exist.
     Write,
+    /// No database at all (engine status, dropping another database).
+    Service,
 }
 
 pub type StreamId = u64;
 
-struct Stream {
-    /// Live result while this stream owns the connection.
-    result: Option<QueryResult>,
-    /// Chunks drained from the result when another statement needed the
-    /// connection (DuckDB allows one active streaming result per connection).
-    spilled: VecDeque<DataChunk>,
-    /// A data-modifying statement's storage, until its changes are known
-    /// to be made (the first RETURNING row: DuckDB finishes the change
-    /// before it returns any). A statement that fails has changed nothing:
-    /// DuckDB aborts its whole transaction.
-    writes: Option<u32>,
-    /// A query that reads PostgreSQL relations runs on a thread of ours,
-    /// served by this bridge (then `result` is None).
-    bridge: Option<bridge::Bridge>,
-}
+/// Inserted rows at most this large are buffered before they are sent.
+const INSERT_BUFFER_BYTES: usize = 64 * 1024 * 1024;
 
 /// Rows waiting to be appended to one DuckDB table.
 pub struct InsertBuffer {
     pub table: String,
-    pub types: Vec<DuckType>,
     /// Subtransaction that wrote the buffered rows.
     pub owner: u32,
-    pub chunks: Vec<DataChunk>,
-    pub rows: usize,
+    pub batch: BatchBuilder,
 }
 
-/// The backend's DuckDB instance: in-memory, created once per backend (and
-/// again if the duckam.* settings it was built with change). Creating an
-/// instance builds DuckDB's whole built-in catalog (~20 ms); attaching the
-/// database file per transaction costs far less.
-struct Instance {
-    settings: Vec<(&'static str, String)>,
-    // Field order is drop order: the connection before the database.
-    conn: Connection,
-    _db: Database,
+/// An open result on the engine side.
+struct Stream {
+    /// A batch received and not yet handed out.
+    pending: Option<Batch>,
+    done: bool,
+    /// A data-modifying statement's storage, until its changes are known
+    /// to be made (its first RETURNING row).
+    writes: Option<u32>,
 }
-
-/// The database file attached for the current transaction.
-struct Session {
-    access: Access,
-}
-
-/// Name under which the database file is attached.
-const ATTACHED: &str = "pgdb";
 
 #[derive(Default)]
 struct State {
-    instance: Option<Instance>,
-    session: Option<Session>,
-    locked: Option<Access>,
-    /// Open scans. Results are always dropped before the session.
+    /// The engine session has a DuckDB transaction open for this one.
+    txn: bool,
+    /// This transaction has written to DuckDB (appends, DDL, DML).
+    dirty: bool,
+    /// A DuckDB request failed or was canceled: the engine has rolled the
+    /// DuckDB transaction back.
+    failed: bool,
     streams: HashMap<StreamId, Stream>,
-    /// The stream that currently owns the connection.
-    active: Option<StreamId>,
     next_stream: StreamId,
     buffers: BTreeMap<u32, InsertBuffer>,
     ledger: Ledger,
-    /// Set when a rolled-back subtransaction had written to DuckDB.
+    /// Set when DuckDB work of this transaction was lost (a rolled-back
+    /// savepoint had written, or the session failed): it must roll back.
     doomed: Option<String>,
-    /// Database files to delete after commit (DROP DATABASE).
-    files_to_remove: Vec<PathBuf>,
-    /// A DuckDB statement failed: DuckDB has aborted its transaction.
-    failed: bool,
-    /// The DuckDB transaction has written (appends, DDL, DML).
-    dirty: bool,
+    /// Databases whose DuckDB files go after commit (DROP DATABASE).
+    databases_to_drop: Vec<u32>,
+    snapshot: snapshot::Taken,
 }
 
 thread_local! {
     static STATE: RefCell<State> = RefCell::new(State::default());
+    static CLIENT: RefCell<Option<Client>> = const { RefCell::new(None) };
+    /// What each open stream's pg_heap scans read, and their PostgreSQL plans.
+    static HEAP: RefCell<HashMap<StreamId, heap::Readings>> = RefCell::new(HashMap::new());
 }
 
 fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> R {
@@ -126,236 +107,137 @@ pub fn database_path(database_oid: pg_sys::Oid) -> PathBuf {
     storage_dir().join(duckam_logic::naming::database_file(database_oid.to_u32()))
 }
 
-fn temp_directory() -> String {
-    gucs::temp_directory().unwrap_or_else(|| storage_dir().join("tmp").to_string_lossy().into_owned())
-}
-
-/// Settings an instance is created with (the duckam.* GUCs).
-fn instance_settings() -> Vec<(&'static str, String)> {
-    vec![
-        ("threads", gucs::THREADS.get().to_string()),
-        ("memory_limit", gucs::memory_limit()),
-        ("temp_directory", temp_directory()),
-        ("autoinstall_known_extensions", "false".into()),
-        ("autoload_known_extensions", "false".into()),
-        ("allow_community_extensions", "false".into()),
-    ]
-}
-
-/// Float arithmetic with PostgreSQL's errors: DuckDB returns ±inf or 0
-/// where PostgreSQL's float8 operators raise "value out of range" or
-/// "division by zero". The deparser spells float + - * / with these.
-const PG_SEMANTICS_MACROS: &str = "
-CREATE TEMP MACRO pg_float_checked(r, a, b, zero_ok) AS (CASE
-    WHEN isinf(r) AND NOT isinf(a) AND NOT isinf(b) THEN error('value out of range: overflow')
-    WHEN r = 0 AND NOT zero_ok THEN error('value out of range: underflow')
-    ELSE r END);
-CREATE TEMP MACRO pg_fadd(a, b) AS pg_float_checked(a + b, a, b, true);
-CREATE TEMP MACRO pg_fsub(a, b) AS pg_float_checked(a - b, a, b, true);
-CREATE TEMP MACRO pg_fmul(a, b) AS pg_float_checked(a * b, a, b, a = 0 OR b = 0);
-CREATE TEMP MACRO pg_fdiv(a, b) AS (CASE WHEN b = 0 AND NOT isnan(a) THEN error('division by zero')
-    ELSE pg_float_checked(a / b, a, b, a = 0 OR isinf(b)) END);
-";
-
-/// Creates the instance, then locks it down (ARCHITECTURE §9): only the
-/// pg_duckam directory and the temp directory are reachable, external access
-/// is off and the configuration can no longer change.
-fn create_instance(settings: Vec<(&'static str, String)>) -> Result<Instance> {
-    let db = interrupt::with_signals_blocked(|| Database::open(":memory:", &settings))?;
-    let conn = db.connect()?;
-    let dir = |p: String| naming::quote_literal(&format!("{}/", p.trim_end_matches('/')));
-    conn.execute(&format!(
-        "SET allowed_directories = [{}, {}]",
-        dir(storage_dir().to_string_lossy().into_owned()),
-        dir(temp_directory())
-    ))?;
-    conn.execute("SET enable_external_access = false")?;
-    conn.execute(PG_SEMANTICS_MACROS)?;
-    conn.execute("PRAGMA enable_profiling = 'no_output'")?;
-    tablefn::register(&conn)?;
-    conn.execute("SET lock_configuration = true")?;
-    Ok(Instance { settings, conn, _db: db })
-}
-
-/// The connection of the instance; only valid while one exists.
-fn conn(s: &State) -> &Connection {
-    &s.instance.as_ref().expect("DuckDB instance exists").conn
-}
-
-/// Detaches the database file, releasing DuckDB's file lock (a read-write
-/// detach also checkpoints). If that fails the whole instance is closed,
-/// which releases the file for certain.
-fn detach(s: &mut State) {
-    s.active = None;
-    s.streams.clear();
-    // A bridged query whose bridge was lost (it cannot normally be) must
-    // not keep the connection: its heap requests now fail, and it is
-    // interrupted, so the ROLLBACK below can take the connection.
-    if tablefn::abandon() {
-        if let Some(inst) = s.instance.as_ref() {
-            inst.conn.interrupt_handle().interrupt();
-        }
-    }
-    s.failed = false;
-    s.dirty = false;
-    if s.session.take().is_none() {
-        return;
-    }
-    let Some(inst) = s.instance.as_ref() else { return };
-    let _ = inst.conn.execute("ROLLBACK");
-    let ok = inst.conn.execute("USE memory").and_then(|_| inst.conn.execute(&format!("DETACH {ATTACHED}")));
-    if let Err(e) = ok {
-        pgrx::warning!("pg_duckam: closing DuckDB after a failed detach: {}", e.message);
-        s.instance = None;
-    }
+fn nested() -> Error {
+    Error::unsupported("duckdb tables cannot be used by a function that runs while DuckDB reads a PostgreSQL table")
+        .with_hint("The function runs inside the scan that feeds DuckDB (e.g. in a condition on a heap table). Move it out of that condition.")
 }
 
 fn doomed_error(reason: &str) -> Error {
-    Error::new(
-        pgrx::PgSqlErrorCode::ERRCODE_IN_FAILED_SQL_TRANSACTION,
-        "current transaction must roll back: a rolled-back savepoint had already written to duckdb tables",
-    )
-    .with_detail(reason.to_string())
-    .with_hint("DuckDB has no savepoints. ROLLBACK the whole transaction; to use savepoints, write duckdb tables outside the subtransactions that may roll back.")
+    Error::new(PgSqlErrorCode::ERRCODE_IN_FAILED_SQL_TRANSACTION, "current transaction must roll back: DuckDB work of this transaction was lost")
+        .with_detail(reason.to_string())
+        .with_hint("DuckDB has no savepoints. ROLLBACK the whole transaction; to use savepoints, write duckdb tables outside the subtransactions that may roll back.")
 }
 
-/// Declares how this transaction will use DuckDB and opens the session.
-/// Writers should declare up front (before opening scans): a read-only
-/// session cannot become read-write while a scan is open.
-pub fn begin(access: Access) -> Result<()> {
+/// The DuckDB transaction is gone (error, cancel, lost session): note it,
+/// and doom the transaction if it had written.
+fn lose_transaction(s: &mut State, why: &str) {
+    // Its writes are gone; under REPEATABLE READ so is its one snapshot.
+    let repeatable = unsafe { pg_sys::XactIsoLevel >= pg_sys::XACT_REPEATABLE_READ as i32 };
+    if s.txn && (s.dirty || repeatable) && s.doomed.is_none() {
+        s.doomed = Some(why.to_string());
+    }
+    s.txn = false;
+    s.failed = true;
+}
+
+/// Runs `f` on this backend's engine session, connecting first if needed.
+/// A session made for service requests only (no database) is replaced by
+/// one for this database when DuckDB tables are used.
+fn with_client<R>(access: Access, f: impl FnOnce(&mut Client) -> Result<R>) -> Result<R> {
+    CLIENT.with(|slot| {
+        let Ok(mut slot) = slot.try_borrow_mut() else { return Err(nested()) };
+        let database = unsafe { pg_sys::MyDatabaseId };
+        let wanted = if access == Access::Service { None } else { Some(database.to_u32()) };
+        if slot.as_ref().is_some_and(|c| c.is_broken() || wanted.is_some_and(|d| c.database() != d)) {
+            *slot = None;
+        }
+        if slot.is_none() {
+            if access == Access::Read && !database_path(database).exists() {
+                return Err(Error::new(
+                    PgSqlErrorCode::ERRCODE_UNDEFINED_FILE,
+                    format!("DuckDB storage file \"{}\" does not exist", database_path(database).display()),
+                )
+                .with_hint("duckdb tables are stored per database; a database created from a template does not copy them."));
+            }
+            *slot = Some(Client::connect(wanted.unwrap_or(0))?);
+        }
+        let client = slot.as_mut().expect("connected");
+        let r = f(client);
+        if r.is_err() || client.cancelled {
+            with_state(|s| lose_transaction(s, "A DuckDB statement of this transaction failed or was canceled, which rolls back DuckDB's transaction."));
+        }
+        if client.is_broken() {
+            *slot = None;
+            with_state(|s| lose_transaction(s, "The session with the pg_duckam engine was lost."));
+        }
+        r
+    })
+}
+
+/// Answers a heap request of one of this backend's streams.
+fn serve_heap(req: HeapRequest) -> Served {
+    HEAP.with(|h| {
+        let Ok(mut h) = h.try_borrow_mut() else { return Ok(HeapOutcome::Failed("pg_duckam: nested heap scan".into())) };
+        let Some(readings) = h.get_mut(&req.stream) else { return Ok(HeapOutcome::Failed("pg_duckam: the stream is closed".into())) };
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| readings.serve(&req))).inspect_err(|_| {
+            readings.failed = true;
+            with_state(|s| s.failed = true);
+        })
+    })
+}
+
+/// Sends a request and waits for its response.
+fn call(access: Access, request: &Request) -> Result<Response> {
+    with_client(access, |c| c.call(request, &mut serve_heap))
+}
+
+/// Refuses DuckDB work in parallel workers and doomed transactions.
+fn check_usable() -> Result<()> {
     if unsafe { pg_sys::ParallelWorkerNumber >= 0 } {
         return Err(Error::unsupported("duckdb tables cannot be read by parallel workers"));
     }
     if let Some(reason) = with_state(|s| s.doomed.clone()) {
         return Err(doomed_error(&reason));
     }
-    let current = with_state(|s| s.session.as_ref().map(|x| x.access));
-    if current.is_some_and(|a| a >= access) {
-        return Ok(());
-    }
-    if current.is_some() && with_state(|s| !s.streams.is_empty()) {
-        return Err(Error::unsupported(
-            "cannot write to a duckdb table while a scan of a duckdb table is open in the same transaction",
-        )
-        .with_hint("Finish or close the open cursor first, or start the transaction with the write."));
-    }
-    // Lock first: waiting happens in PostgreSQL's lock manager (visible in
-    // pg_locks, cancellable, deadlock-checked).
-    lock::acquire(access)?;
-    with_state(|s| s.locked = Some(access.max(s.locked.unwrap_or(access))));
-    // Read -> Write: the read-only attachment goes first.
-    with_state(detach);
-
-    let path = database_path(unsafe { pg_sys::MyDatabaseId });
-    if access == Access::Read && !path.exists() {
-        return Err(Error::new(
-            pgrx::PgSqlErrorCode::ERRCODE_UNDEFINED_FILE,
-            format!("DuckDB storage file \"{}\" does not exist", path.display()),
-        )
-        .with_hint("duckdb tables are stored per database; a database created from a template does not copy them."));
-    }
-    std::fs::create_dir_all(storage_dir().join("tmp"))
-        .map_err(|e| Error::internal(format!("could not create {}: {e}", storage_dir().display())))?;
-    let settings = instance_settings();
-    if with_state(|s| s.instance.as_ref().is_none_or(|i| i.settings != settings)) {
-        with_state(|s| s.instance = None);
-        let instance = create_instance(settings)?;
-        with_state(|s| s.instance = Some(instance));
-    }
-    let attach = format!(
-        "ATTACH {} AS {ATTACHED}{}",
-        naming::quote_literal(&path.to_string_lossy()),
-        if access == Access::Read { " (READ_ONLY)" } else { "" }
-    );
-    with_state(|s| -> Result<()> {
-        interrupt::with_signals_blocked(|| conn(s).execute(&attach))?;
-        s.session = Some(Session { access });
-        conn(s).execute(&format!("USE {ATTACHED}"))?;
-        conn(s).execute("BEGIN TRANSACTION")?;
-        Ok(())
-    })
-    .inspect_err(|_| with_state(detach))
-}
-
-/// After a subtransaction rolled back: if a DuckDB statement failed in it,
-/// DuckDB has aborted its whole transaction. Without writes it is simply
-/// restarted (the lock held since it began means nothing changed in
-/// between); with writes the PostgreSQL transaction is doomed.
-fn recover_after_subabort(s: &mut State) {
-    if !s.failed {
-        return;
-    }
-    if let Some(id) = s.active.take() {
-        if let Some(stream) = s.streams.get_mut(&id) {
-            stream.result = None;
-        }
-    }
-    s.failed = false;
-    let restarted = !s.dirty
-        && s.instance.as_ref().is_some_and(|i| i.conn.execute("ROLLBACK").and_then(|_| i.conn.execute("BEGIN TRANSACTION")).is_ok());
-    if !restarted && s.doomed.is_none() {
-        s.doomed = Some("A DuckDB statement failed inside the rolled-back subtransaction, which aborts DuckDB's transaction, and this transaction had already written to duckdb tables.".into());
-    }
-}
-
-/// Drains the stream that owns the connection into memory, so the
-/// connection can run something else.
-fn release_connection(s: &mut State) -> Result<()> {
-    if let Some(id) = s.active.take() {
-        if let Some(stream) = s.streams.get_mut(&id) {
-            if let Some(mut b) = stream.bridge.take() {
-                while let Some(chunk) = b.next().inspect_err(|_| s.failed = true)? {
-                    stream.spilled.push_back(chunk);
-                }
-            }
-            if let Some(mut result) = stream.result.take() {
-                while let Some(chunk) =
-                    interrupt::guarded(s.instance.as_ref().map(|x| &x.conn), || result.next_chunk()).inspect_err(|_| s.failed = true)?
-                {
-                    stream.spilled.push_back(chunk);
-                }
-            }
-        }
-    }
     Ok(())
 }
 
-/// Runs `f` on the session's connection after flushing buffered rows, so
-/// every statement sees the transaction's own inserts.
-pub fn run<R>(access: Access, f: impl FnOnce(&Connection) -> ffi::DuckResult<R>) -> Result<R> {
-    begin(access)?;
-    flush_all()?;
-    with_state(|s| {
-        release_connection(s)?;
-        let conn = conn(s);
-        let r = interrupt::guarded(Some(conn), || f(conn));
-        s.failed |= r.is_err();
-        // A failed statement changed nothing: DuckDB aborted its transaction.
-        s.dirty |= access == Access::Write && r.is_ok();
-        Ok(r?)
-    })
+/// Before DuckDB work: the checks, and the DuckDB snapshot this statement
+/// reads (snapshot.rs).
+fn prepare(access: Access) -> Result<()> {
+    check_usable()?;
+    snapshot::ensure(access, None)
 }
 
 /// Runs a statement that changes DuckDB on behalf of `storage` (a
 /// relfilenode) and records the change for savepoint handling.
 pub fn write(storage: u32, sql: &str) -> Result<u64> {
-    let n = run(Access::Write, |c| c.execute(sql))?;
-    with_state(|s| s.ledger.wrote(current_subxact(), storage));
-    Ok(n)
+    prepare(Access::Write)?;
+    flush_all()?;
+    let changed = match call(Access::Write, &Request::Execute { sql: sql.to_string() })? {
+        Response::Done { changed } => changed,
+        other => return Err(client::unexpected_response(&other)),
+    };
+    with_state(|s| {
+        s.dirty = true;
+        s.ledger.wrote(current_subxact(), storage);
+    });
+    Ok(changed)
+}
+
+/// Appends rows to a table of another catalog or of this database (used
+/// for helper tables), synchronously.
+pub fn append(catalog: Option<&str>, table: &str, batch: &BatchBuilder, storage: u32) -> Result<()> {
+    prepare(Access::Write)?;
+    let request = Request::Append { catalog: catalog.map(str::to_string), table: table.to_string(), batch: batch.encode() };
+    call(Access::Write, &request)?;
+    with_state(|s| {
+        s.dirty = true;
+        s.ledger.wrote(current_subxact(), storage);
+    });
+    Ok(())
 }
 
 /// Runs a data-modifying statement with parameters (no RETURNING) on
 /// behalf of `storage`; returns DuckDB's count of rows changed. Only a
-/// statement that changed rows marks the transaction as written: one that
-/// failed changed nothing (DuckDB aborted its transaction), and one that
-/// matched no rows leaves it as clean as before.
+/// statement that changed rows marks the transaction as written.
 pub fn write_counted(storage: u32, sql: &str, params: &[Option<String>], heap: &[HeapSource]) -> Result<u64> {
-    begin(Access::Write)?;
-    let id = open_stream(sql, params, None, heap)?;
+    let id = open_stream(sql, params, None, heap, Some(&[DuckType::BigInt]))?;
     let counted = (|| -> Result<u64> {
         let mut n = 0;
-        while let Some(chunk) = next_chunk(id)? {
-            n += count_column(&chunk);
+        while let Some(batch) = next_batch(id)? {
+            let col = batch.column(0);
+            n += (0..batch.rows()).filter(|&i| col.is_valid(i)).map(|i| col.get::<i64>(i) as u64).sum::<u64>();
         }
         Ok(n)
     })();
@@ -370,9 +252,9 @@ pub fn write_counted(storage: u32, sql: &str, params: &[Option<String>], heap: &
     Ok(n)
 }
 
-/// The sum of a DML result's "Count" column.
-fn count_column(chunk: &DataChunk) -> u64 {
-    (0..chunk.len()).filter(|&i| chunk.column(0).is_valid(i)).map(|i| chunk.column(0).get::<i64>(i) as u64).sum()
+/// Whether this transaction has written to DuckDB (or has rows buffered).
+pub fn has_written() -> bool {
+    with_state(|s| s.dirty || !s.buffers.is_empty())
 }
 
 /// Records that this subtransaction created the DuckDB table for `storage`.
@@ -385,104 +267,138 @@ pub fn drop_after_commit(storage: u32) {
     with_state(|s| s.ledger.drop_after_commit(current_subxact(), storage));
 }
 
-pub fn remove_file_after_commit(path: PathBuf) {
-    with_state(|s| s.files_to_remove.push(path));
+/// Schedules a dropped database's DuckDB file to be removed after commit.
+pub fn drop_database_after_commit(database: pg_sys::Oid) {
+    with_state(|s| s.databases_to_drop.push(database.to_u32()));
 }
 
 pub fn current_subxact() -> u32 {
     unsafe { pg_sys::GetCurrentSubTransactionId() }
 }
 
-/// Starts streaming a query; returns its id for `next_chunk` / `close_stream`.
-/// `writes`: the storage (relfilenode) a data-modifying statement changes,
-/// recorded for savepoint handling.
-/// `heap`: what the query's `pg_heap(k)` read.
-pub fn open_stream(sql: &str, params: &[Option<String>], writes: Option<u32>, heap: &[HeapSource]) -> Result<StreamId> {
-    begin(if writes.is_some() { Access::Write } else { Access::Read })?;
-    flush_all()?;
-    with_state(|s| {
-        release_connection(s)?;
-        let conn = conn(s);
-        let (result, bridge) = if heap.is_empty() {
-            (Some(interrupt::guarded(Some(conn), || conn.stream(sql, params)).inspect_err(|_| s.failed = true)?), None)
-        } else {
-            (None, Some(bridge::Bridge::start(conn, sql, params, heap)))
-        };
-        let id = s.next_stream;
-        s.next_stream += 1;
-        s.streams.insert(id, Stream { result, spilled: VecDeque::new(), writes, bridge });
-        s.active = Some(id);
-        Ok(id)
-    })
-}
-
-/// Next chunk of a stream; `None` at its end.
-pub fn next_chunk(id: StreamId) -> Result<Option<DataChunk>> {
-    // A bridged query is served outside the state: the main thread runs
-    // PostgreSQL table scans while DuckDB works.
-    let bridge = with_state(|s| s.streams.get_mut(&id).and_then(|x| if x.spilled.is_empty() { x.bridge.take() } else { None }));
-    if let Some(mut b) = bridge {
-        let chunk = b.next().inspect_err(|_| with_state(|s| s.failed = true));
-        with_state(|s| match s.streams.get_mut(&id) {
-            Some(x) => x.bridge = Some(b),
-            None => drop(b),
-        });
-        let chunk = chunk?;
-        mark_written(id, chunk.as_ref());
-        return Ok(chunk);
+fn check_types(got: &[std::result::Result<DuckType, String>], expected: Option<&[DuckType]>) -> Result<()> {
+    if let Some(bad) = got.iter().find_map(|t| t.as_ref().err()) {
+        return Err(Error::unsupported(format!("DuckDB returned a column of {bad}, which pg_duckam cannot read")));
     }
-    with_state(|s| {
-        let State { streams, instance, failed, .. } = s;
-        let stream = streams.get_mut(&id).ok_or_else(|| Error::internal("unknown DuckDB stream"))?;
-        if let Some(chunk) = stream.spilled.pop_front() {
-            return Ok(Some(chunk));
+    if let Some(expected) = expected {
+        let got: Vec<&DuckType> = got.iter().filter_map(|t| t.as_ref().ok()).collect();
+        if got.len() != expected.len() || got.iter().zip(expected).any(|(a, b)| !a.readable_as(b)) {
+            return Err(Error::internal(format!("DuckDB returned columns {got:?} where pg_duckam expected {expected:?}")));
         }
-        let chunk = match stream.result.as_mut() {
-            Some(result) => interrupt::guarded(instance.as_ref().map(|x| &x.conn), || result.next_chunk()).inspect_err(|_| *failed = true)?,
-            None => None,
-        };
-        Ok(chunk)
-    })
-    .inspect(|chunk| mark_written(id, chunk.as_ref()))
+    }
+    Ok(())
 }
 
-/// A data-modifying stream's first RETURNING row: every change is made (no
-/// rows: no change).
-fn mark_written(id: StreamId, chunk: Option<&DataChunk>) {
-    if !chunk.is_some_and(|c| c.len() > 0) {
-        return;
+/// Starts a statement; returns its stream for `next_batch` / `close_stream`.
+/// `writes`: the storage (relfilenode) a data-modifying statement changes,
+/// recorded for savepoint handling. `heap`: what its `pg_heap(k)` read.
+/// `expected`: the result's column types, checked before any value is read.
+pub fn open_stream(sql: &str, params: &[Option<String>], writes: Option<u32>, heap: &[HeapSource], expected: Option<&[DuckType]>) -> Result<StreamId> {
+    prepare(if writes.is_some() { Access::Write } else { Access::Read })?;
+    flush_all()?;
+    let id = with_state(|s| {
+        s.next_stream += 1;
+        s.next_stream
+    });
+    let scans = heap.iter().map(|h| unsafe { h.declaration() }).collect();
+    if !heap.is_empty() {
+        HEAP.with(|h| h.try_borrow_mut().map(|mut h| h.insert(id, heap::Readings::new(heap))).map_err(|_| nested()))?;
     }
-    with_state(|s| {
-        if let Some(storage) = s.streams.get_mut(&id).and_then(|x| x.writes.take()) {
-            s.dirty = true;
-            s.ledger.wrote(current_subxact(), storage);
+    let request = Request::Query { stream: id, sql: sql.to_string(), params: params.to_vec(), heap: scans, materialize: !heap.is_empty() };
+    let response = call(if writes.is_some() { Access::Write } else { Access::Read }, &request);
+    let (types, batch, done) = match response {
+        Ok(Response::Rows { types, batch, done }) => (types.unwrap_or_default(), batch, done),
+        Ok(other) => {
+            close_heap(id);
+            return Err(client::unexpected_response(&other));
+        }
+        Err(e) => {
+            close_heap(id);
+            return Err(e);
+        }
+    };
+    let opened = check_types(&types, expected)
+        .and_then(|_| Batch::decode(batch).map_err(|e| Error::internal(e.to_string())));
+    let batch = match opened {
+        Ok(b) => b,
+        Err(e) => {
+            with_state(|s| s.streams.insert(id, Stream { pending: None, done, writes: None }));
+            close_stream(id);
+            return Err(e);
+        }
+    };
+    with_state(|s| s.streams.insert(id, Stream { pending: Some(batch), done, writes }));
+    Ok(id)
+}
+
+/// The next batch of a stream; `None` at its end.
+pub fn next_batch(id: StreamId) -> Result<Option<Batch>> {
+    let (pending, done) = with_state(|s| {
+        let st = s.streams.get_mut(&id)?;
+        Some((st.pending.take(), st.done))
+    })
+    .ok_or_else(|| Error::internal("unknown DuckDB stream"))?;
+    let batch = match pending {
+        Some(b) => b,
+        None if done => return Ok(None),
+        None => match call(Access::Read, &Request::Fetch { stream: id })? {
+            Response::Rows { batch, done, .. } => {
+                with_state(|s| {
+                    if let Some(st) = s.streams.get_mut(&id) {
+                        st.done = done;
+                    }
+                });
+                Batch::decode(batch).map_err(|e| Error::internal(e.to_string()))?
+            }
+            other => return Err(client::unexpected_response(&other)),
+        },
+    };
+    // A data-modifying stream's first RETURNING row: every change is made.
+    if batch.rows() > 0 {
+        with_state(|s| {
+            if let Some(storage) = s.streams.get_mut(&id).and_then(|x| x.writes.take()) {
+                s.dirty = true;
+                s.ledger.wrote(current_subxact(), storage);
+            }
+        });
+    }
+    Ok(Some(batch))
+}
+
+fn close_heap(id: StreamId) {
+    HEAP.with(|h| {
+        if let Ok(mut h) = h.try_borrow_mut() {
+            h.remove(&id);
         }
     });
 }
 
 /// Closes a stream. Also runs from memory-context callbacks during error
-/// cleanup, so it never panics: if the state is busy (cannot happen on the
-/// normal path) the stream is left for transaction end to free.
+/// cleanup, so it never raises: outside a live transaction nothing is
+/// sent (the transaction's rollback ends every stream in the engine).
 pub fn close_stream(id: StreamId) {
-    STATE.with(|s| {
-        if let Ok(mut s) = s.try_borrow_mut() {
-            s.streams.remove(&id);
-            if s.active == Some(id) {
-                s.active = None;
+    let open = STATE.with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.streams.remove(&id)).is_some_and(|st| !st.done));
+    close_heap(id);
+    if open && unsafe { pg_sys::IsTransactionState() } {
+        CLIENT.with(|c| {
+            if let Ok(mut c) = c.try_borrow_mut() {
+                if let Some(client) = c.as_mut().filter(|c| !c.is_broken()) {
+                    let _ = client.send(&Request::Close { stream: id });
+                }
             }
-        }
-    });
+        });
+    }
 }
 
-/// Buffers rows for `storage`: `fill` writes into the buffer's current
-/// chunk and returns how many rows it added. Full chunks are queued and the
-/// buffer is appended to DuckDB once it holds `duckam.insert_buffer_rows`.
+/// Buffers rows for `storage`: `fill` writes into the buffer's batch. The
+/// buffer is sent to DuckDB once it holds `duckam.insert_buffer_rows`.
 pub fn with_insert_buffer<R>(
     storage: u32,
     table: impl FnOnce() -> (String, Vec<DuckType>),
     fill: impl FnOnce(&mut InsertBuffer) -> Result<R>,
 ) -> Result<R> {
-    begin(Access::Write)?;
+    check_usable()?;
+    snapshot::ensure_for_append()?;
     let sub = current_subxact();
     // Rows of an outer subtransaction go to DuckDB before an inner one adds
     // rows, so that ROLLBACK TO can discard exactly the inner rows.
@@ -493,35 +409,37 @@ pub fn with_insert_buffer<R>(
     let result = with_state(|s| {
         let buf = s.buffers.entry(storage).or_insert_with(|| {
             let (table, types) = table();
-            InsertBuffer { table, types, owner: sub, chunks: Vec::new(), rows: 0 }
+            InsertBuffer { table, owner: sub, batch: BatchBuilder::new(&types) }
         });
         buf.owner = sub;
         fill(buf)
     })?;
-    let full = with_state(|s| s.buffers.get(&storage).is_some_and(|b| b.rows >= gucs::INSERT_BUFFER_ROWS.get() as usize));
+    let full = with_state(|s| {
+        s.buffers.get(&storage).is_some_and(|b| b.batch.rows() >= gucs::INSERT_BUFFER_ROWS.get() as usize || b.batch.byte_size() >= INSERT_BUFFER_BYTES)
+    });
     if full {
         flush_one(storage)?;
     }
     Ok(result)
 }
 
+/// Sends one buffer to DuckDB. Its response is read with the next
+/// request, so the backend goes on converting rows while DuckDB appends.
 fn flush_one(storage: u32) -> Result<()> {
     let Some(buf) = with_state(|s| s.buffers.remove(&storage)) else { return Ok(()) };
-    if buf.rows == 0 {
+    if buf.batch.rows() == 0 {
         return Ok(());
     }
+    let request = Request::Append { catalog: None, table: buf.table, batch: buf.batch.encode() };
+    with_client(Access::Write, |c| c.send_deferred(&request))?;
     with_state(|s| {
-        release_connection(s)?;
         s.dirty = true;
-        let r = interrupt::guarded(Some(conn(s)), || conn(s).append_chunks(&buf.table, &buf.chunks));
-        s.failed |= r.is_err();
-        r?;
         s.ledger.wrote(buf.owner, storage);
-        Ok(())
-    })
+    });
+    Ok(())
 }
 
-/// Appends every buffered row to DuckDB.
+/// Sends every buffered row to DuckDB.
 pub fn flush_all() -> Result<()> {
     let keys: Vec<u32> = with_state(|s| s.buffers.keys().copied().collect());
     for k in keys {
@@ -535,36 +453,56 @@ pub fn discard_buffer(storage: u32) {
     with_state(|s| s.buffers.remove(&storage));
 }
 
-/// DuckDB's profile of the last statement the session ran (the profiler
+/// DuckDB's profile of the last statement this session ran (the profiler
 /// is always on, without output: its cost was within measurement noise on
-/// 3M-row aggregates, and the configuration is locked once the instance
-/// exists). EXPLAIN ANALYZE shows it under a DuckDB scan.
+/// 3M-row aggregates). EXPLAIN ANALYZE shows it under a DuckDB scan.
 pub fn last_profile() -> Option<ProfileNode> {
-    with_state(|s| s.instance.as_ref().and_then(|i| i.conn.last_profile()))
+    match call(Access::Read, &Request::Profile) {
+        Ok(Response::Profile(p)) => p,
+        _ => None,
+    }
 }
 
 /// Runs a query whose columns are all VARCHAR; returns its rows.
 pub fn query_text_rows(access: Access, sql: &str) -> Result<Vec<Vec<String>>> {
-    run(access, |c| {
-        let mut r = c.query(sql)?;
-        let mut rows = Vec::new();
-        while let Some(chunk) = r.next_chunk()? {
-            let width = chunk.column_count();
-            for i in 0..chunk.len() {
-                rows.push((0..width).map(|col| String::from_utf8_lossy(chunk.column(col).get_bytes(i)).into_owned()).collect());
+    prepare(access)?;
+    let id = open_stream(sql, &[], None, &[], None)?;
+    let mut rows = Vec::new();
+    let read = (|| -> Result<()> {
+        while let Some(batch) = next_batch(id)? {
+            for i in 0..batch.rows() {
+                rows.push((0..batch.column_count()).map(|c| String::from_utf8_lossy(batch.column(c).bytes(i)).into_owned()).collect());
             }
         }
-        Ok(rows)
-    })
+        Ok(())
+    })();
+    close_stream(id);
+    read.map(|_| rows)
 }
 
 /// Runs a query returning one BIGINT (e.g. count(*)).
 pub fn query_i64(sql: &str) -> Result<i64> {
-    run(Access::Read, |c| {
-        let mut r = c.query(sql)?;
-        Ok(match r.next_chunk()? {
-            Some(chunk) if chunk.len() > 0 && chunk.column(0).is_valid(0) => chunk.column(0).get::<i64>(0),
-            _ => 0,
-        })
+    let id = open_stream(sql, &[], None, &[], Some(&[DuckType::BigInt]))?;
+    let first = next_batch(id);
+    close_stream(id);
+    Ok(match first? {
+        Some(b) if b.rows() > 0 && b.column(0).is_valid(0) => b.column(0).get::<i64>(0),
+        _ => 0,
     })
+}
+
+/// The engine's sessions (the duckam.engine_sessions view).
+pub fn engine_sessions() -> Result<Vec<SessionInfo>> {
+    match call(Access::Service, &Request::Sessions)? {
+        Response::Sessions(list) => Ok(list),
+        other => Err(client::unexpected_response(&other)),
+    }
+}
+
+/// The engine's memory and threads.
+pub fn engine_status() -> Result<EngineStatus> {
+    match call(Access::Service, &Request::Status)? {
+        Response::Status(s) => Ok(s),
+        other => Err(client::unexpected_response(&other)),
+    }
 }

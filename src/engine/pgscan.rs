@@ -1,43 +1,69 @@
-//! One `pg_heap(k)` scan, served on the backend's main thread: PostgreSQL
-//! plans and runs `SELECT <columns DuckDB asked for> FROM <relation> WHERE
-//! <pushed conditions>` (deparse/heap.rs) under the statement's snapshot and
-//! parameters, a chunk's worth of rows at a time, and a DestReceiver writes
-//! each row straight into DuckDB's chunk. Being an ordinary plan, it uses
-//! indexes, prunes partitions, reads inheritance children and foreign
-//! tables, and applies row-level security like any other.
+//! One reading of a `pg_heap(k)` scan, served on the backend's main thread:
+//! PostgreSQL plans and runs `SELECT <columns DuckDB asked for> FROM
+//! <relation> WHERE <pushed conditions>` (deparse/heap.rs) under the
+//! statement's snapshot and parameters, a batch of rows at a time, and a
+//! DestReceiver writes each row straight into the columnar batch sent to
+//! the engine. Being an ordinary plan, it uses indexes, prunes partitions,
+//! reads inheritance children and foreign tables, and applies row-level
+//! security like any other.
 
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 use pgrx::PgList;
 
-use super::ffi::DataChunk;
+use duckam_logic::naming;
+use duckam_logic::wire::{BatchBuilder, HeapScan};
+
 use crate::error::OrReport;
 use crate::owned::new_context;
 use crate::types::{self, Column};
 
 /// What a `pg_heap(k)` reads, as the plan keeps it: the relation's
 /// range-table entry and the conditions pushed into its scan, with the
-/// statement's parameters.
+/// statement's parameters and snapshot.
 #[derive(Clone, Copy)]
 pub struct HeapSource {
     pub rte: *mut pg_sys::RangeTblEntry,
     pub qual: *mut pg_sys::Node,
     pub params: pg_sys::ParamListInfo,
+    pub snapshot: pg_sys::Snapshot,
 }
 
 impl HeapSource {
     /// From a `deparse::heap::scan_source` list kept in the plan.
-    pub unsafe fn from_plan(node: *mut pg_sys::Node, params: pg_sys::ParamListInfo) -> HeapSource {
+    pub unsafe fn from_plan(node: *mut pg_sys::Node, params: pg_sys::ParamListInfo, snapshot: pg_sys::Snapshot) -> HeapSource {
         let list = PgList::<pg_sys::Node>::from_pg(node as *mut pg_sys::List);
         HeapSource {
             rte: list.get_ptr(0).expect("range-table entry") as *mut pg_sys::RangeTblEntry,
             qual: list.get_ptr(1).expect("pushed conditions"),
             params,
+            snapshot,
         }
     }
 
     pub fn relid(&self) -> pg_sys::Oid {
         unsafe { (*self.rte).relid }
+    }
+
+    /// The columns DuckDB can receive (others are left out of `pg_heap`).
+    pub fn columns(&self) -> Vec<Column> {
+        unsafe {
+            let rel = pg_sys::RelationIdGetRelation(self.relid());
+            if rel.is_null() {
+                return Vec::new();
+            }
+            let columns = types::supported_columns((*rel).rd_att);
+            pg_sys::RelationClose(rel);
+            columns
+        }
+    }
+
+    /// What the engine's `pg_heap(k)` declares: columns and row estimate.
+    pub unsafe fn declaration(&self) -> HeapScan {
+        HeapScan {
+            columns: self.columns().iter().map(|c| (naming::column_name(c.index as i16 + 1), c.duck.clone())).collect(),
+            estimate: estimate_rows(self),
+        }
     }
 
     /// For EXPLAIN: the relation and the conditions PostgreSQL applies in
@@ -66,25 +92,22 @@ impl HeapSource {
     }
 }
 
-/// Where the plan's rows go: the DuckDB chunk being filled.
+/// Where the plan's rows go: the batch being filled.
 #[repr(C)]
-struct ChunkDest {
+struct BatchDest {
     base: pg_sys::DestReceiver,
     columns: *const Vec<Column>,
-    chunk: DataChunkRaw,
-    rows: usize,
+    batch: *mut BatchBuilder,
     /// Memory of the current batch (detoasted values), reset per batch.
-    batch: pg_sys::MemoryContext,
+    memory: pg_sys::MemoryContext,
 }
-
-type DataChunkRaw = duckdb::ffi::duckdb_data_chunk;
 
 pub struct PgScan {
     /// The projected columns (`index`: position in the plan's output);
     /// boxed because the DestReceiver points at them.
     _columns: Box<Vec<Column>>,
     qd: *mut pg_sys::QueryDesc,
-    dest: *mut ChunkDest,
+    dest: *mut BatchDest,
     /// The scan's query, plan and executor state.
     cxt: pg_sys::MemoryContext,
 }
@@ -94,13 +117,13 @@ impl PgScan {
     /// `index` an attribute index of the relation).
     pub unsafe fn start(source: &HeapSource, columns: &[Column]) -> PgScan {
         let cxt = new_context(pg_sys::TopTransactionContext, c"duckam heap scan");
-        let batch = new_context(cxt, c"duckam heap batch");
+        let memory = new_context(cxt, c"duckam heap batch");
         let old = pg_sys::MemoryContextSwitchTo(cxt);
         let query = scan_query(source, columns);
         let stmt = pg_sys::pg_plan_query(query, c"pg_duckam heap scan".as_ptr(), 0, source.params);
         let outputs: Vec<Column> = columns.iter().enumerate().map(|(i, c)| Column { index: i, ..c.clone() }).collect();
         let columns = Box::new(outputs);
-        let dest = pg_sys::palloc0(std::mem::size_of::<ChunkDest>()) as *mut ChunkDest;
+        let dest = pg_sys::palloc0(std::mem::size_of::<BatchDest>()) as *mut BatchDest;
         (*dest).base = pg_sys::DestReceiver {
             receiveSlot: Some(receive),
             rStartup: Some(startup),
@@ -109,11 +132,11 @@ impl PgScan {
             mydest: pg_sys::CommandDest::DestNone,
         };
         (*dest).columns = &*columns;
-        (*dest).batch = batch;
+        (*dest).memory = memory;
         let qd = pg_sys::CreateQueryDesc(
             stmt,
             c"pg_duckam heap scan".as_ptr(),
-            pg_sys::GetActiveSnapshot(),
+            source.snapshot,
             std::ptr::null_mut(),
             dest as *mut pg_sys::DestReceiver,
             source.params,
@@ -125,22 +148,22 @@ impl PgScan {
         PgScan { _columns: columns, qd, dest, cxt }
     }
 
-    /// Fills `chunk` with up to its capacity of rows; 0 at the end. A scan
-    /// that reached its end is closed at once (later calls return 0).
-    pub unsafe fn fill(&mut self, chunk: DataChunkRaw) -> usize {
+    /// Adds up to `max_rows` rows to `batch`; returns whether the scan
+    /// reached its end (it is then closed at once; later calls add none).
+    pub unsafe fn fill(&mut self, batch: &mut BatchBuilder, max_rows: usize) -> bool {
         if self.qd.is_null() {
-            return 0;
+            return true;
         }
-        let capacity = super::ffi::vector_size();
-        (*self.dest).chunk = chunk;
-        (*self.dest).rows = 0;
-        pg_sys::MemoryContextReset((*self.dest).batch);
-        pg_sys::ExecutorRun(self.qd, pg_sys::ScanDirection::ForwardScanDirection, capacity as u64, false);
-        let n = (*self.dest).rows;
-        if n < capacity {
+        let before = batch.rows();
+        (*self.dest).batch = batch;
+        pg_sys::MemoryContextReset((*self.dest).memory);
+        pg_sys::ExecutorRun(self.qd, pg_sys::ScanDirection::ForwardScanDirection, max_rows as u64, false);
+        (*self.dest).batch = std::ptr::null_mut();
+        let ended = batch.rows() - before < max_rows;
+        if ended {
             self.close();
         }
-        n
+        ended
     }
 
     /// Ends the plan (its locks and snapshot stay with the transaction).
@@ -211,19 +234,17 @@ unsafe fn scan_query(source: &HeapSource, columns: &[Column]) -> *mut pg_sys::Qu
 
 #[pg_guard]
 unsafe extern "C-unwind" fn receive(slot: *mut pg_sys::TupleTableSlot, dest: *mut pg_sys::DestReceiver) -> bool {
-    let d = &mut *(dest as *mut ChunkDest);
+    let d = &mut *(dest as *mut BatchDest);
     let columns = &*d.columns;
-    if !columns.is_empty() {
-        pg_sys::slot_getallattrs(slot);
-        let natts = (*(*slot).tts_tupleDescriptor).natts as usize;
-        let values = std::slice::from_raw_parts((*slot).tts_values, natts);
-        let nulls = std::slice::from_raw_parts((*slot).tts_isnull, natts);
-        let old = pg_sys::MemoryContextSwitchTo(d.batch);
-        let written = DataChunk::borrowed(d.chunk, |chunk| types::to_duck::write_row(columns, values, nulls, chunk, d.rows));
-        pg_sys::MemoryContextSwitchTo(old);
-        written.or_report();
-    }
-    d.rows += 1;
+    let batch = &mut *d.batch;
+    pg_sys::slot_getallattrs(slot);
+    let natts = (*(*slot).tts_tupleDescriptor).natts as usize;
+    let values = std::slice::from_raw_parts((*slot).tts_values, natts);
+    let nulls = std::slice::from_raw_parts((*slot).tts_isnull, natts);
+    let old = pg_sys::MemoryContextSwitchTo(d.memory);
+    let written = types::to_duck::write_row(columns, values, nulls, batch);
+    pg_sys::MemoryContextSwitchTo(old);
+    written.or_report();
     true
 }
 

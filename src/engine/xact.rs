@@ -1,16 +1,29 @@
-//! Transaction callbacks (ARCHITECTURE §8): DuckDB commits in PRE_COMMIT (a
-//! failure aborts the PostgreSQL transaction), replaced tables are dropped
-//! after COMMIT, everything is rolled back and closed on ABORT, and
-//! subtransactions follow the ledger's rules.
+//! Transaction callbacks (ARCHITECTURE §8): DuckDB commits in PRE_COMMIT
+//! (a failure aborts the PostgreSQL transaction), replaced tables are
+//! dropped after COMMIT, the DuckDB transaction is rolled back on ABORT,
+//! and subtransactions follow the ledger's rules.
+//!
+//! The window between DuckDB's commit and PostgreSQL's: a transaction that
+//! also wrote heap tables (it has an xid) holds the commit-order lock
+//! exclusively across it (snapshot.rs), so no statement sees one half. A
+//! crash inside the window leaves DuckDB's part committed and PostgreSQL's
+//! not (see docs/design.md).
 
 use std::ffi::c_void;
 
 use duckam_logic::naming;
+use duckam_logic::wire::{Request, Response};
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 
-use super::{doomed_error, flush_all, lock, with_state, Access, State};
+use super::{call, check_usable, doomed_error, flush_all, with_client, with_state, Access, State, CLIENT, HEAP};
 use crate::error::{Error, OrReport, Result};
+use crate::shmem::{self, MixedCommit};
+
+thread_local! {
+    /// The xid of a committing transaction that holds the commit-order lock.
+    static HOLDING: std::cell::Cell<Option<pg_sys::TransactionId>> = const { std::cell::Cell::new(None) };
+}
 
 pub fn init() {
     unsafe {
@@ -19,90 +32,122 @@ pub fn init() {
     }
 }
 
-/// Closes everything DuckDB-side: streams, buffers, connection, database.
-/// An uncommitted DuckDB transaction rolls back when its connection closes.
+/// Forgets everything of the transaction (its DuckDB side is over).
 fn reset(s: &mut State) {
+    s.txn = false;
+    s.dirty = false;
+    s.failed = false;
+    s.streams.clear();
     s.buffers.clear();
-    super::detach(s);
-    s.locked = None;
     s.ledger.clear();
     s.doomed = None;
-    s.files_to_remove.clear();
+    s.databases_to_drop.clear();
+    HEAP.with(|h| {
+        if let Ok(mut h) = h.try_borrow_mut() {
+            h.clear();
+        }
+    });
 }
 
 fn pre_commit() -> Result<()> {
-    if !with_state(|s| s.session.is_some() || !s.buffers.is_empty()) {
+    if !with_state(|s| s.txn || !s.buffers.is_empty() || s.doomed.is_some()) {
         return Ok(());
     }
     flush_all()?;
     if let Some(reason) = with_state(|s| s.doomed.clone()) {
         return Err(doomed_error(&reason));
     }
-    with_state(|s| {
-        s.active = None;
+    let dirty = with_state(|s| {
         s.streams.clear();
-        match s.session.as_ref() {
-            Some(session) if session.access == Access::Write => {
-                super::conn(s).execute("COMMIT").map_err(|e| {
-                    Error::from(e).with_hint("The DuckDB commit failed, so the PostgreSQL transaction was rolled back.")
-                })?;
-                Ok(())
-            }
-            _ => Ok(()),
-        }
-    })
+        s.dirty
+    });
+    if !dirty {
+        // Read-only: nothing to commit; no response needed.
+        return with_client(Access::Read, |c| c.send(&Request::Rollback));
+    }
+    let xid = unsafe { pg_sys::GetTopTransactionIdIfAny() };
+    if xid != pg_sys::InvalidTransactionId {
+        // It also wrote PostgreSQL data: hold the commit-order lock until
+        // PostgreSQL's commit is visible (after_commit).
+        shmem::commit_lock(true);
+        HOLDING.with(|h| h.set(Some(xid)));
+    }
+    match call(Access::Write, &Request::Commit) {
+        Ok(Response::Done { .. }) => {}
+        Ok(other) => return Err(super::client::unexpected_response(&other)),
+        Err(e) => return Err(e.with_hint("The DuckDB commit failed, so the PostgreSQL transaction was rolled back.")),
+    }
+    shmem::count_duck_commit();
+    with_state(|s| s.txn = false);
+    Ok(())
 }
 
 /// After PostgreSQL has committed: errors can no longer abort anything, so
 /// they become warnings (a table left behind is an orphan that
 /// duckam.cleanup_orphans() removes).
 fn after_commit() {
-    let (drops, files) = with_state(|s| (s.ledger.drops_after_commit(), std::mem::take(&mut s.files_to_remove)));
-    with_state(|s| {
-        drop_tables(s, drops);
-        reset(s);
-    });
-    for f in files {
-        for path in [f.clone(), f.with_extension("duckdb.wal")] {
-            if let Err(e) = std::fs::remove_file(&path) {
-                if e.kind() != std::io::ErrorKind::NotFound {
-                    pgrx::warning!("pg_duckam: could not remove \"{}\": {e}", path.display());
-                }
-            }
+    if let Some(xid) = HOLDING.with(|h| h.take()) {
+        let completion = unsafe { std::ptr::addr_of!((*pg_sys::ShmemVariableCache).xactCompletionCount).read_volatile() };
+        shmem::record_mixed_commit(MixedCommit { xid, completion });
+        shmem::commit_lock_release();
+    }
+    let (drops, databases) = with_state(|s| (s.ledger.drops_after_commit(), std::mem::take(&mut s.databases_to_drop)));
+    with_state(reset);
+    if !drops.is_empty() {
+        drop_tables(drops);
+    }
+    for database in databases {
+        if let Err(e) = call(Access::Service, &Request::DropDatabase { oid: database }) {
+            pgrx::warning!("pg_duckam: could not remove the DuckDB file of dropped database {database}: {}", e.message);
         }
     }
 }
 
-/// Drops DuckDB tables no relation references any more. Runs where an
-/// error can no longer abort anything (after commit, during subtransaction
-/// abort), so failures are warnings: the table stays as an orphan for
+/// Drops DuckDB tables no relation references any more, in a DuckDB
+/// transaction of their own. Runs where an error can no longer abort
+/// anything, so failures are warnings: the table stays as an orphan for
 /// duckam.cleanup_orphans().
-fn drop_tables(s: &State, storages: Vec<u32>) {
-    if !s.session.as_ref().is_some_and(|x| x.access == Access::Write) {
-        return;
+fn drop_tables(storages: Vec<u32>) {
+    let sql: String = storages.iter().map(|&n| format!("DROP TABLE IF EXISTS {};\n", naming::quote_ident(&naming::table_name(n)))).collect();
+    let dropped = call(Access::Write, &Request::Execute { sql }).and_then(|_| call(Access::Write, &Request::Commit));
+    if let Err(e) = dropped {
+        pgrx::warning!("pg_duckam: could not drop DuckDB tables of relfilenodes {storages:?}: {}", e.message);
     }
-    for storage in storages {
-        let sql = format!("DROP TABLE IF EXISTS {}", naming::quote_ident(&naming::table_name(storage)));
-        if let Err(e) = super::conn(s).execute(&sql) {
-            pgrx::warning!("pg_duckam: could not drop DuckDB table for relfilenode {storage}: {}", e.message);
+    with_state(reset);
+}
+
+/// ABORT: the DuckDB transaction is rolled back. A session left in the
+/// middle of a request (an error unwound through it) is dropped instead:
+/// the engine rolls back a session whose socket closes.
+fn abort() {
+    // The commit-order lock, if held, went with PostgreSQL's LWLockReleaseAll.
+    HOLDING.with(|h| h.set(None));
+    let open = with_state(|s| s.txn || s.dirty || !s.streams.is_empty() || !s.buffers.is_empty());
+    CLIENT.with(|c| {
+        if let Ok(mut slot) = c.try_borrow_mut() {
+            let drop_it = match slot.as_mut() {
+                Some(client) if client.is_broken() || client.in_request() => true,
+                Some(client) if open => client.send(&Request::Rollback).is_err(),
+                _ => false,
+            };
+            if drop_it {
+                *slot = None;
+            }
         }
-    }
+    });
+    with_state(reset);
 }
 
 fn pre_prepare() -> Result<()> {
-    let wrote = with_state(|s| s.ledger.has_writes() || !s.buffers.is_empty() || !s.files_to_remove.is_empty());
+    let wrote = with_state(|s| s.ledger.has_writes() || !s.buffers.is_empty() || !s.databases_to_drop.is_empty());
     if wrote {
         return Err(Error::unsupported("cannot PREPARE a transaction that has written to duckdb tables")
             .with_hint("DuckDB has no two-phase commit. COMMIT or ROLLBACK this transaction instead."));
     }
-    let held = with_state(|s| {
-        let held = s.locked;
-        reset(s);
-        held
-    });
-    if let Some(held) = held {
-        lock::release(held);
+    if with_state(|s| s.txn) {
+        with_client(Access::Read, |c| c.send(&Request::Rollback))?;
     }
+    with_state(reset);
     Ok(())
 }
 
@@ -112,7 +157,7 @@ unsafe extern "C-unwind" fn xact_callback(event: pg_sys::XactEvent::Type, _arg: 
     match event {
         XACT_EVENT_PRE_COMMIT | XACT_EVENT_PARALLEL_PRE_COMMIT => pre_commit().or_report(),
         XACT_EVENT_COMMIT | XACT_EVENT_PARALLEL_COMMIT => after_commit(),
-        XACT_EVENT_ABORT | XACT_EVENT_PARALLEL_ABORT => with_state(reset),
+        XACT_EVENT_ABORT | XACT_EVENT_PARALLEL_ABORT => abort(),
         XACT_EVENT_PRE_PREPARE => pre_prepare().or_report(),
         _ => {}
     }
@@ -133,22 +178,30 @@ unsafe extern "C-unwind" fn subxact_callback(
                 b.owner = parent;
             }
         }),
-        SUBXACT_EVENT_ABORT_SUB => with_state(|s| {
-            s.buffers.retain(|_, b| b.owner != sub);
-            let outcome = s.ledger.sub_abort(sub);
-            if !outcome.lost_writes.is_empty() && s.doomed.is_none() {
-                s.doomed = Some(format!(
-                    "Rows written inside the rolled-back subtransaction had already been appended to {} duckdb table(s).",
-                    outcome.lost_writes.len()
-                ));
+        SUBXACT_EVENT_ABORT_SUB => {
+            let outcome = with_state(|s| {
+                s.buffers.retain(|_, b| b.owner != sub);
+                let outcome = s.ledger.sub_abort(sub);
+                if !outcome.lost_writes.is_empty() && s.doomed.is_none() {
+                    s.doomed = Some(format!(
+                        "Rows written inside the rolled-back subtransaction had already been appended to {} duckdb table(s).",
+                        outcome.lost_writes.len()
+                    ));
+                }
+                // A DuckDB request failed in it: the engine rolled DuckDB's
+                // transaction back (lose_transaction doomed it if needed);
+                // the next use begins a new one.
+                s.failed = false;
+                outcome
+            });
+            if !outcome.drop_now.is_empty() && check_usable().is_ok() && with_state(|s| s.txn) {
+                let sql: String =
+                    outcome.drop_now.iter().map(|&n| format!("DROP TABLE IF EXISTS {};\n", naming::quote_ident(&naming::table_name(n)))).collect();
+                if let Err(e) = call(Access::Write, &Request::Execute { sql }) {
+                    pgrx::warning!("pg_duckam: {}", e.message);
+                }
             }
-            super::recover_after_subabort(s);
-            if let Err(e) = super::release_connection(s) {
-                pgrx::warning!("pg_duckam: {}", e.message);
-                return;
-            }
-            drop_tables(s, outcome.drop_now);
-        }),
+        }
         _ => {}
     }
 }

@@ -1,13 +1,14 @@
-//! DuckDB vectors into PostgreSQL Datums (the read path), converted a whole
-//! column at a time.
+//! Columns of a result batch (DuckDB's vector layout) into PostgreSQL
+//! Datums (the read path), converted a whole column at a time.
 
 use std::ffi::CString;
 
+use duckam_logic::types::{Hugeint, Interval};
+use duckam_logic::wire::{Batch, ColumnView};
 use duckam_logic::{decimal, temporal, uuid};
 use pgrx::{pg_sys, PgSqlErrorCode};
 
 use super::{ArrayKind, Column, Kind};
-use crate::engine::ffi::{DataChunk, Hugeint, Interval, Vector};
 use crate::error::{Error, Result};
 
 unsafe fn varlena_from(bytes: &[u8]) -> pg_sys::Datum {
@@ -29,15 +30,12 @@ unsafe fn palloc_copy<T: Copy>(value: T) -> pg_sys::Datum {
     pg_sys::Datum::from(p)
 }
 
-fn load_decimal(v: &Vector, row: usize, width: u8) -> i128 {
+fn load_decimal(v: &ColumnView, row: usize, width: u8) -> i128 {
     match width {
         0..=4 => v.get::<i16>(row) as i128,
         5..=9 => v.get::<i32>(row) as i128,
         10..=18 => v.get::<i64>(row) as i128,
-        _ => {
-            let h: Hugeint = v.get(row);
-            ((h.upper as i128) << 64) | h.lower as i128
-        }
+        _ => v.get::<Hugeint>(row).to_i128(),
     }
 }
 
@@ -45,18 +43,16 @@ fn corrupt(col: &Column, what: &str) -> Error {
     Error::new(PgSqlErrorCode::ERRCODE_DATA_CORRUPTED, format!("{what} in duckdb column \"{}\" is out of PostgreSQL's range", col.name))
 }
 
-/// Converts rows `0..chunk.len()` of the chunk into per-attribute Datum /
-/// null arrays: `values[attr][row]`. By-reference values are palloc'd in the
-/// current memory context.
-pub fn read_chunk(
-    columns: &[Column],
-    chunk: &DataChunk,
-    values: &mut [Vec<pg_sys::Datum>],
-    nulls: &mut [Vec<bool>],
-) -> Result<()> {
-    let n = chunk.len();
+/// Converts the rows of a batch into per-attribute Datum / null arrays:
+/// `values[attr][row]`. By-reference values are palloc'd in the current
+/// memory context.
+pub fn read_batch(columns: &[Column], batch: &Batch, values: &mut [Vec<pg_sys::Datum>], nulls: &mut [Vec<bool>]) -> Result<()> {
+    if batch.column_count() < columns.len() {
+        return Err(Error::internal(format!("a DuckDB result has {} columns where {} were expected", batch.column_count(), columns.len())));
+    }
+    let n = batch.rows();
     for (ci, col) in columns.iter().enumerate() {
-        let v = chunk.column(ci);
+        let v = batch.column(ci);
         let (out, isnull) = (&mut values[col.index], &mut nulls[col.index]);
         out.clear();
         isnull.clear();
@@ -74,7 +70,7 @@ pub fn read_chunk(
 }
 
 /// Reads the non-NULL element `row` of `v` as a Datum of `kind`.
-fn read_value(kind: &Kind, col: &Column, v: &Vector, row: usize) -> Result<pg_sys::Datum> {
+fn read_value(kind: &Kind, col: &Column, v: &ColumnView, row: usize) -> Result<pg_sys::Datum> {
     Ok(unsafe {
         match kind {
             Kind::Bool => pg_sys::Datum::from(v.get::<bool>(row)),
@@ -87,10 +83,10 @@ fn read_value(kind: &Kind, col: &Column, v: &Vector, row: usize) -> Result<pg_sy
                 let text = decimal::format_scaled(load_decimal(v, row, *width), *scale);
                 input_text(io, col.typmod, text.as_bytes())?
             }
-            Kind::Text | Kind::Bytea => varlena_from(v.get_bytes(row)),
+            Kind::Text | Kind::Bytea => varlena_from(v.bytes(row)),
             Kind::Name => {
                 let p = pg_sys::palloc0(pg_sys::NAMEDATALEN as usize) as *mut u8;
-                let b = v.get_bytes(row);
+                let b = v.bytes(row);
                 std::ptr::copy_nonoverlapping(b.as_ptr(), p, b.len().min(pg_sys::NAMEDATALEN as usize - 1));
                 pg_sys::Datum::from(p)
             }
@@ -107,14 +103,14 @@ fn read_value(kind: &Kind, col: &Column, v: &Vector, row: usize) -> Result<pg_sy
                 let h: Hugeint = v.get(row);
                 palloc_copy(uuid::uuid_from_duck(h.lower, h.upper))
             }
-            Kind::ViaText(io) => input_text(io, col.typmod, v.get_bytes(row))?,
+            Kind::ViaText(io) => input_text(io, col.typmod, v.bytes(row))?,
             Kind::Array(a) => read_array(a, col, v, row)?,
         }
     })
 }
 
 /// A LIST entry back into a one-dimensional array (lower bound 1).
-unsafe fn read_array(a: &ArrayKind, col: &Column, v: &Vector, row: usize) -> Result<pg_sys::Datum> {
+unsafe fn read_array(a: &ArrayKind, col: &Column, v: &ColumnView, row: usize) -> Result<pg_sys::Datum> {
     let (offset, len) = v.list_entry(row);
     if len == 0 {
         return Ok(pg_sys::Datum::from(pg_sys::construct_empty_array(a.elem_type)));

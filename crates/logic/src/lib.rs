@@ -11,3 +11,4 @@ pub mod sql;
 pub mod temporal;
 pub mod types;
 pub mod uuid;
+pub mod wire;

@@ -23,6 +23,19 @@ pub enum DuckType {
 }
 
 impl DuckType {
+    /// Whether values of this type (as DuckDB returned them) can be read
+    /// as `expected`: the same type, or decimals of the same scale stored
+    /// in the same width (a column whose precision was raised without a
+    /// rewrite is read with its new typmod).
+    pub fn readable_as(&self, expected: &DuckType) -> bool {
+        use crate::wire::Physical;
+        match (self, expected) {
+            (DuckType::Decimal { scale: a, .. }, DuckType::Decimal { scale: b, .. }) => a == b && Physical::of(self) == Physical::of(expected),
+            (DuckType::List(a), DuckType::List(b)) => a.readable_as(b),
+            _ => self == expected,
+        }
+    }
+
     /// The type as written in DuckDB DDL.
     pub fn sql(&self) -> String {
         match self {
@@ -44,6 +57,33 @@ impl DuckType {
             DuckType::List(child) => format!("{}[]", child.sql()),
         }
     }
+}
+
+/// DuckDB's HUGEINT (and UUID, DECIMAL wider than 18 digits) as it lies
+/// in a vector: the low 64 bits first.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hugeint {
+    pub lower: u64,
+    pub upper: i64,
+}
+
+impl Hugeint {
+    pub fn from_i128(v: i128) -> Hugeint {
+        Hugeint { lower: v as u64, upper: (v >> 64) as i64 }
+    }
+    pub fn to_i128(self) -> i128 {
+        ((self.upper as i128) << 64) | self.lower as i128
+    }
+}
+
+/// DuckDB's INTERVAL as it lies in a vector.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interval {
+    pub months: i32,
+    pub days: i32,
+    pub micros: i64,
 }
 
 /// Maximum DECIMAL width DuckDB supports.
@@ -101,6 +141,17 @@ mod tests {
         assert_eq!(numeric_rule(typmod(39, 0)), NumericRule::TooWide { precision: 39 });
         assert_eq!(numeric_rule(typmod(3, -2)), NumericRule::Decimal { width: 5, scale: 0 });
         assert_eq!(numeric_rule(typmod(2, 5)), NumericRule::Decimal { width: 5, scale: 5 });
+    }
+
+    #[test]
+    fn readable_as() {
+        let d = |width, scale| DuckType::Decimal { width, scale };
+        assert!(d(10, 3).readable_as(&d(14, 3)));
+        assert!(!d(10, 3).readable_as(&d(20, 3)));
+        assert!(!d(10, 2).readable_as(&d(10, 3)));
+        assert!(DuckType::List(Box::new(d(4, 1))).readable_as(&DuckType::List(Box::new(d(3, 1)))));
+        assert!(!DuckType::Integer.readable_as(&DuckType::Float));
+        assert!(!DuckType::Varchar.readable_as(&DuckType::Blob));
     }
 
     #[test]

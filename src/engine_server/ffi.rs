@@ -1,8 +1,8 @@
-//! Thin safe wrappers over DuckDB's C API. Every `unsafe` block that touches
-//! DuckDB lives here; each wrapper owns its handle and frees it on drop, so an
-//! error unwinding through our code (PostgreSQL errors become Rust panics at
-//! pgrx's boundary) never leaks a DuckDB object. No callback into Rust or
-//! PostgreSQL ever runs on a DuckDB frame.
+//! Thin safe wrappers over DuckDB's C API, used only in the engine process.
+//! Every `unsafe` call into DuckDB's API lives here (and in the table
+//! function shim, heapfn.rs); each wrapper owns its handle and frees it on
+//! drop. No PostgreSQL function is ever called on a DuckDB frame, and
+//! nothing unwinds through one.
 
 use std::ffi::{c_char, c_void, CStr, CString};
 use std::ptr;
@@ -10,29 +10,21 @@ use std::ptr;
 use duckdb::ffi;
 use duckam_logic::profile::ProfileNode;
 use duckam_logic::types::DuckType;
+use duckam_logic::wire::ErrorKind;
 
 /// An error reported by DuckDB, with its error class.
 #[derive(Debug, Clone)]
 pub struct DuckError {
     pub message: String,
-    pub kind: DuckErrorKind,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DuckErrorKind {
-    Interrupted,
-    OutOfMemory,
-    Constraint,
-    OutOfRange,
-    Other,
+    pub kind: ErrorKind,
 }
 
 impl DuckError {
-    pub(crate) fn new(message: impl Into<String>, kind: DuckErrorKind) -> Self {
+    pub(crate) fn new(message: impl Into<String>, kind: ErrorKind) -> Self {
         DuckError { message: message.into(), kind }
     }
-    fn other(message: impl Into<String>) -> Self {
-        Self::new(message, DuckErrorKind::Other)
+    pub(crate) fn other(message: impl Into<String>) -> Self {
+        Self::new(message, ErrorKind::Other)
     }
 }
 
@@ -50,14 +42,14 @@ unsafe fn message_from(p: *const c_char, fallback: &str) -> String {
     }
 }
 
-fn kind_of(t: ffi::duckdb_error_type) -> DuckErrorKind {
+fn kind_of(t: ffi::duckdb_error_type) -> ErrorKind {
     match t {
-        ffi::duckdb_error_type_DUCKDB_ERROR_INTERRUPT => DuckErrorKind::Interrupted,
-        ffi::duckdb_error_type_DUCKDB_ERROR_OUT_OF_MEMORY => DuckErrorKind::OutOfMemory,
-        ffi::duckdb_error_type_DUCKDB_ERROR_CONSTRAINT => DuckErrorKind::Constraint,
+        ffi::duckdb_error_type_DUCKDB_ERROR_INTERRUPT => ErrorKind::Interrupted,
+        ffi::duckdb_error_type_DUCKDB_ERROR_OUT_OF_MEMORY => ErrorKind::OutOfMemory,
+        ffi::duckdb_error_type_DUCKDB_ERROR_CONSTRAINT => ErrorKind::Constraint,
         ffi::duckdb_error_type_DUCKDB_ERROR_OUT_OF_RANGE
-        | ffi::duckdb_error_type_DUCKDB_ERROR_CONVERSION => DuckErrorKind::OutOfRange,
-        _ => DuckErrorKind::Other,
+        | ffi::duckdb_error_type_DUCKDB_ERROR_CONVERSION => ErrorKind::OutOfRange,
+        _ => ErrorKind::Other,
     }
 }
 
@@ -71,10 +63,15 @@ pub fn vector_size() -> usize {
     unsafe { ffi::duckdb_vector_size() as usize }
 }
 
-/// An open DuckDB database (one file).
+/// An open DuckDB database instance.
 pub struct Database {
     raw: ffi::duckdb_database,
 }
+
+// The C API's database handle is thread-safe: connections are made from
+// many threads.
+unsafe impl Send for Database {}
+unsafe impl Sync for Database {}
 
 impl Database {
     /// Opens `path` with the given configuration options.
@@ -126,29 +123,22 @@ impl Drop for Database {
     }
 }
 
-/// A DuckDB connection. Must be dropped before its Database.
+/// A DuckDB connection. Must be dropped before its Database. Used by one
+/// thread at a time (a session's executor).
 pub struct Connection {
     raw: ffi::duckdb_connection,
 }
 
-/// The session's connection lent to the thread that runs a bridged query;
-/// the main thread does not use the connection until that thread is done.
-#[derive(Clone, Copy)]
-pub struct LentConnection(ffi::duckdb_connection);
-unsafe impl Send for LentConnection {}
-
-impl LentConnection {
-    pub fn with<R>(&self, f: impl FnOnce(&Connection) -> R) -> R {
-        let conn = std::mem::ManuallyDrop::new(Connection { raw: self.0 });
-        f(&conn)
-    }
-}
+unsafe impl Send for Connection {}
 
 /// A handle that can interrupt the connection's running query from another
-/// thread. Valid only while the Connection lives; the engine guarantees that.
+/// thread (duckdb_interrupt is thread-safe). Valid only while the
+/// Connection lives: a session joins every thread holding one before it
+/// drops its connection.
 #[derive(Clone, Copy)]
 pub struct InterruptHandle(ffi::duckdb_connection);
 unsafe impl Send for InterruptHandle {}
+unsafe impl Sync for InterruptHandle {}
 
 impl InterruptHandle {
     pub fn interrupt(&self) {
@@ -195,9 +185,47 @@ impl Connection {
         self.raw
     }
 
-    /// Lends the connection to another thread (see LentConnection).
-    pub fn lend(&self) -> LentConnection {
-        LentConnection(self.raw)
+    /// DuckDB's number for this connection (what a table function's bind
+    /// sees through its client context).
+    pub fn id(&self) -> u64 {
+        unsafe {
+            let mut ctx: ffi::duckdb_client_context = ptr::null_mut();
+            ffi::duckdb_connection_get_client_context(self.raw, &mut ctx);
+            let id = ffi::duckdb_client_context_get_connection_id(ctx);
+            ffi::duckdb_destroy_client_context(&mut ctx);
+            id
+        }
+    }
+
+    /// Starts this connection's transaction in attached database `catalog`
+    /// now (DuckDB starts it lazily, at the first access): its snapshot is
+    /// then that of this moment. Needs an explicit or running transaction.
+    pub fn touch_catalog(&self, catalog: &str) -> DuckResult<()> {
+        let name = cstring(catalog)?;
+        unsafe {
+            let mut ctx: ffi::duckdb_client_context = ptr::null_mut();
+            ffi::duckdb_connection_get_client_context(self.raw, &mut ctx);
+            let mut cat = ffi::duckdb_client_context_get_catalog(ctx, name.as_ptr());
+            if cat.is_null() {
+                ffi::duckdb_destroy_client_context(&mut ctx);
+                return Err(DuckError::new(format!("pg_duckam engine: catalog {catalog} is not attached"), ErrorKind::Engine));
+            }
+            // Looking up any table goes through the catalog transaction,
+            // which starts the database's transaction. r_0 never exists.
+            let mut entry = ffi::duckdb_catalog_get_entry(
+                cat,
+                ctx,
+                ffi::duckdb_catalog_entry_type_DUCKDB_CATALOG_ENTRY_TYPE_TABLE,
+                c"main".as_ptr(),
+                c"r_0".as_ptr(),
+            );
+            if !entry.is_null() {
+                ffi::duckdb_destroy_catalog_entry(&mut entry);
+            }
+            ffi::duckdb_destroy_catalog(&mut cat);
+            ffi::duckdb_destroy_client_context(&mut ctx);
+        }
+        Ok(())
     }
 
     /// The profile of the last query run with profiling enabled.
@@ -228,9 +256,9 @@ impl Connection {
         }
     }
 
-    /// Starts a query whose result is produced chunk by chunk as it is
-    /// fetched. `params` bind `$1`, `$2`, … as VARCHAR (None: NULL).
-    pub fn stream(&self, sql: &str, params: &[Option<String>]) -> DuckResult<QueryResult> {
+    /// Prepares a statement (parsed, bound and planned once; DuckDB
+    /// rebinds it by itself if the catalog changes).
+    pub fn prepare(&self, sql: &str) -> DuckResult<Prepared> {
         let csql = cstring(sql)?;
         unsafe {
             let mut stmt: ffi::duckdb_prepared_statement = ptr::null_mut();
@@ -239,67 +267,70 @@ impl Connection {
                 ffi::duckdb_destroy_prepare(&mut stmt);
                 return Err(DuckError::other(msg));
             }
-            for (i, value) in params.iter().enumerate() {
-                let index = (i + 1) as ffi::idx_t;
-                let state = match value {
-                    None => ffi::duckdb_bind_null(stmt, index),
-                    Some(text) => match cstring(text) {
-                        Ok(c) => ffi::duckdb_bind_varchar(stmt, index, c.as_ptr()),
-                        Err(e) => {
-                            ffi::duckdb_destroy_prepare(&mut stmt);
-                            return Err(e);
-                        }
-                    },
-                };
-                if state != ffi::duckdb_state_DuckDBSuccess {
-                    let msg = message_from(ffi::duckdb_prepare_error(stmt), "could not bind a parameter");
-                    ffi::duckdb_destroy_prepare(&mut stmt);
-                    return Err(DuckError::other(msg));
-                }
-            }
-            let mut pending: ffi::duckdb_pending_result = ptr::null_mut();
-            let outcome = if ffi::duckdb_pending_prepared_streaming(stmt, &mut pending) != ffi::duckdb_state_DuckDBSuccess {
-                Err(DuckError::other(message_from(ffi::duckdb_pending_error(pending), "could not start the query")))
-            } else {
-                let mut res: ffi::duckdb_result = std::mem::zeroed();
-                let state = ffi::duckdb_execute_pending(pending, &mut res);
-                QueryResult::checked(res, state)
-            };
-            ffi::duckdb_destroy_pending(&mut pending);
-            ffi::duckdb_destroy_prepare(&mut stmt);
-            outcome
+            Ok(Prepared { raw: stmt })
         }
     }
+}
 
-    /// Appends whole chunks to `table` (schema main) and flushes them.
-    pub fn append_chunks(&self, table: &str, chunks: &[DataChunk]) -> DuckResult<()> {
+/// An appender to one table, in the connection's transaction.
+pub struct Appender {
+    raw: ffi::duckdb_appender,
+}
+
+impl Appender {
+    /// An appender to `table` (schema main of `catalog`, or of the
+    /// connection's default database).
+    pub fn new(conn: &Connection, catalog: Option<&str>, table: &str) -> DuckResult<Appender> {
         let ctable = cstring(table)?;
+        let ccatalog = catalog.map(cstring).transpose()?;
         unsafe {
             let mut app: ffi::duckdb_appender = ptr::null_mut();
-            if ffi::duckdb_appender_create(self.raw, ptr::null(), ctable.as_ptr(), &mut app) != ffi::duckdb_state_DuckDBSuccess {
+            let catalog_ptr = ccatalog.as_ref().map_or(ptr::null(), |c| c.as_ptr());
+            if ffi::duckdb_appender_create_ext(conn.raw, catalog_ptr, ptr::null(), ctable.as_ptr(), &mut app) != ffi::duckdb_state_DuckDBSuccess {
                 let msg = message_from(ffi::duckdb_appender_error(app), "could not create an appender");
                 ffi::duckdb_appender_destroy(&mut app);
                 return Err(DuckError::other(msg));
             }
-            let mut outcome = Ok(());
-            for chunk in chunks {
-                if ffi::duckdb_append_data_chunk(app, chunk.raw) != ffi::duckdb_state_DuckDBSuccess {
-                    outcome = Err(DuckError::new(
-                        message_from(ffi::duckdb_appender_error(app), "append failed"),
-                        DuckErrorKind::Constraint,
-                    ));
-                    break;
-                }
-            }
-            if outcome.is_ok() && ffi::duckdb_appender_flush(app) != ffi::duckdb_state_DuckDBSuccess {
-                outcome = Err(DuckError::new(
-                    message_from(ffi::duckdb_appender_error(app), "appender flush failed"),
-                    DuckErrorKind::Constraint,
-                ));
-            }
-            ffi::duckdb_appender_destroy(&mut app);
-            outcome
+            Ok(Appender { raw: app })
         }
+    }
+
+    /// The table's column types.
+    pub fn column_types(&self) -> DuckResult<Vec<DuckType>> {
+        unsafe {
+            (0..ffi::duckdb_appender_column_count(self.raw))
+                .map(|i| {
+                    let mut lt = ffi::duckdb_appender_column_type(self.raw, i);
+                    let t = duck_type_of(lt);
+                    ffi::duckdb_destroy_logical_type(&mut lt);
+                    t.map_err(|name| DuckError::other(format!("pg_duckam cannot append to a column of {name}")))
+                })
+                .collect()
+        }
+    }
+
+    fn error(&self, fallback: &str) -> DuckError {
+        DuckError::new(unsafe { message_from(ffi::duckdb_appender_error(self.raw), fallback) }, ErrorKind::Constraint)
+    }
+
+    pub fn append(&mut self, chunk: &DataChunk) -> DuckResult<()> {
+        if unsafe { ffi::duckdb_append_data_chunk(self.raw, chunk.raw) } != ffi::duckdb_state_DuckDBSuccess {
+            return Err(self.error("append failed"));
+        }
+        Ok(())
+    }
+
+    pub fn flush(&mut self) -> DuckResult<()> {
+        if unsafe { ffi::duckdb_appender_flush(self.raw) } != ffi::duckdb_state_DuckDBSuccess {
+            return Err(self.error("appender flush failed"));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Appender {
+    fn drop(&mut self) {
+        unsafe { ffi::duckdb_appender_destroy(&mut self.raw) };
     }
 }
 
@@ -309,9 +340,93 @@ impl Drop for Connection {
     }
 }
 
+/// A prepared statement of one connection.
+pub struct Prepared {
+    raw: ffi::duckdb_prepared_statement,
+}
+
+unsafe impl Send for Prepared {}
+
+impl Prepared {
+    /// Binds `$1`, `$2`, … as VARCHAR (None: NULL) and runs the statement:
+    /// `streaming` produces chunks as they are fetched; otherwise DuckDB
+    /// runs it to the end first (in its buffer-managed memory).
+    pub fn run(&mut self, params: &[Option<String>], streaming: bool) -> DuckResult<QueryResult> {
+        unsafe {
+            ffi::duckdb_clear_bindings(self.raw);
+            for (i, value) in params.iter().enumerate() {
+                let index = (i + 1) as ffi::idx_t;
+                let state = match value {
+                    None => ffi::duckdb_bind_null(self.raw, index),
+                    Some(text) => {
+                        let c = cstring(text)?;
+                        ffi::duckdb_bind_varchar(self.raw, index, c.as_ptr())
+                    }
+                };
+                if state != ffi::duckdb_state_DuckDBSuccess {
+                    return Err(DuckError::other(message_from(ffi::duckdb_prepare_error(self.raw), "could not bind a parameter")));
+                }
+            }
+            let mut res: ffi::duckdb_result = std::mem::zeroed();
+            if streaming {
+                let mut pending: ffi::duckdb_pending_result = ptr::null_mut();
+                let outcome = if ffi::duckdb_pending_prepared_streaming(self.raw, &mut pending) != ffi::duckdb_state_DuckDBSuccess {
+                    Err(DuckError::other(message_from(ffi::duckdb_pending_error(pending), "could not start the query")))
+                } else {
+                    let state = ffi::duckdb_execute_pending(pending, &mut res);
+                    QueryResult::checked(res, state)
+                };
+                ffi::duckdb_destroy_pending(&mut pending);
+                outcome
+            } else {
+                let state = ffi::duckdb_execute_prepared(self.raw, &mut res);
+                QueryResult::checked(res, state)
+            }
+        }
+    }
+}
+
+impl Drop for Prepared {
+    fn drop(&mut self) {
+        unsafe { ffi::duckdb_destroy_prepare(&mut self.raw) }
+    }
+}
+
 /// A query result, materialized or streaming.
 pub struct QueryResult {
     raw: ffi::duckdb_result,
+}
+
+unsafe impl Send for QueryResult {}
+
+/// The pg_duckam type of a DuckDB logical type, or its name when
+/// pg_duckam has no PostgreSQL counterpart for it.
+unsafe fn duck_type_of(lt: ffi::duckdb_logical_type) -> Result<DuckType, String> {
+    use ffi::*;
+    Ok(match duckdb_get_type_id(lt) {
+        DUCKDB_TYPE_DUCKDB_TYPE_BOOLEAN => DuckType::Boolean,
+        DUCKDB_TYPE_DUCKDB_TYPE_SMALLINT => DuckType::SmallInt,
+        DUCKDB_TYPE_DUCKDB_TYPE_INTEGER => DuckType::Integer,
+        DUCKDB_TYPE_DUCKDB_TYPE_BIGINT => DuckType::BigInt,
+        DUCKDB_TYPE_DUCKDB_TYPE_FLOAT => DuckType::Float,
+        DUCKDB_TYPE_DUCKDB_TYPE_DOUBLE => DuckType::Double,
+        DUCKDB_TYPE_DUCKDB_TYPE_DECIMAL => DuckType::Decimal { width: duckdb_decimal_width(lt), scale: duckdb_decimal_scale(lt) },
+        DUCKDB_TYPE_DUCKDB_TYPE_VARCHAR => DuckType::Varchar,
+        DUCKDB_TYPE_DUCKDB_TYPE_BLOB => DuckType::Blob,
+        DUCKDB_TYPE_DUCKDB_TYPE_DATE => DuckType::Date,
+        DUCKDB_TYPE_DUCKDB_TYPE_TIME => DuckType::Time,
+        DUCKDB_TYPE_DUCKDB_TYPE_TIMESTAMP => DuckType::Timestamp,
+        DUCKDB_TYPE_DUCKDB_TYPE_TIMESTAMP_TZ => DuckType::TimestampTz,
+        DUCKDB_TYPE_DUCKDB_TYPE_INTERVAL => DuckType::Interval,
+        DUCKDB_TYPE_DUCKDB_TYPE_UUID => DuckType::Uuid,
+        DUCKDB_TYPE_DUCKDB_TYPE_LIST => {
+            let mut child = duckdb_list_type_child_type(lt);
+            let t = duck_type_of(child);
+            duckdb_destroy_logical_type(&mut child);
+            DuckType::List(Box::new(t?))
+        }
+        id => return Err(format!("DuckDB type #{id}")),
+    })
 }
 
 impl QueryResult {
@@ -325,6 +440,21 @@ impl QueryResult {
         );
         ffi::duckdb_destroy_result(&mut res);
         Err(err)
+    }
+
+    /// The result's column types.
+    pub fn column_types(&self) -> Vec<Result<DuckType, String>> {
+        let mut raw = self.raw;
+        unsafe {
+            (0..ffi::duckdb_column_count(&mut raw))
+                .map(|i| {
+                    let mut lt = ffi::duckdb_column_logical_type(&mut raw, i);
+                    let t = duck_type_of(lt);
+                    ffi::duckdb_destroy_logical_type(&mut lt);
+                    t
+                })
+                .collect()
+        }
     }
 
     pub fn rows_changed(&self) -> u64 {
@@ -409,10 +539,10 @@ pub struct DataChunk {
 unsafe impl Send for DataChunk {}
 
 impl DataChunk {
-    /// Runs `f` on a chunk DuckDB owns (it is not destroyed here).
-    pub unsafe fn borrowed<R>(raw: ffi::duckdb_data_chunk, f: impl FnOnce(&DataChunk) -> R) -> R {
-        let chunk = std::mem::ManuallyDrop::new(DataChunk { raw });
-        f(&chunk)
+    /// Runs `f` on a chunk DuckDB owns and lets us fill.
+    pub unsafe fn borrowed_mut<R>(raw: ffi::duckdb_data_chunk, f: impl FnOnce(&mut DataChunk) -> R) -> R {
+        let mut chunk = std::mem::ManuallyDrop::new(DataChunk { raw });
+        f(&mut chunk)
     }
 
     pub fn new(types: &[DuckType]) -> DataChunk {
@@ -428,10 +558,6 @@ impl DataChunk {
 
     pub fn set_len(&mut self, n: usize) {
         unsafe { ffi::duckdb_data_chunk_set_size(self.raw, n as u64) }
-    }
-
-    pub fn column_count(&self) -> usize {
-        unsafe { ffi::duckdb_data_chunk_get_column_count(self.raw) as usize }
     }
 
     pub fn column(&self, i: usize) -> Vector<'_> {
@@ -454,6 +580,30 @@ pub struct Vector<'a> {
 }
 
 impl<'a> Vector<'a> {
+    /// The element array as bytes: `rows` values of `width` bytes.
+    pub fn data_bytes(&self, rows: usize, width: usize) -> &'a [u8] {
+        unsafe { std::slice::from_raw_parts(ffi::duckdb_vector_get_data(self.raw) as *const u8, rows * width) }
+    }
+
+    /// Writable element array as bytes (`rows` values of `width` bytes).
+    pub fn data_bytes_mut(&self, rows: usize, width: usize) -> &'a mut [u8] {
+        unsafe { std::slice::from_raw_parts_mut(ffi::duckdb_vector_get_data(self.raw) as *mut u8, rows * width) }
+    }
+
+    /// The validity words covering `rows` rows; None: every row valid.
+    pub fn validity_words(&self, rows: usize) -> Option<&'a [u64]> {
+        let v = unsafe { ffi::duckdb_vector_get_validity(self.raw) };
+        (!v.is_null()).then(|| unsafe { std::slice::from_raw_parts(v, rows.div_ceil(64)) })
+    }
+
+    /// Marks every row valid, if the vector has a validity mask at all.
+    pub fn set_all_valid(&self, rows: usize) {
+        let v = unsafe { ffi::duckdb_vector_get_validity(self.raw) };
+        if !v.is_null() {
+            unsafe { std::slice::from_raw_parts_mut(v, rows.div_ceil(64)) }.fill(u64::MAX);
+        }
+    }
+
     /// The element array, typed. `T` must match the vector's physical type.
     pub fn data<T: Copy>(&self) -> *mut T {
         unsafe { ffi::duckdb_vector_get_data(self.raw) as *mut T }
@@ -537,4 +687,4 @@ impl<'a> Vector<'a> {
     }
 }
 
-pub use ffi::{duckdb_hugeint as Hugeint, duckdb_interval as Interval};
+
