@@ -221,8 +221,9 @@ unsafe extern "C-unwind" fn begin(node: *mut pg_sys::CustomScanState, estate: *m
         reader.set_writes(storage);
     }
     let bound = (*estate).es_param_list_info;
-    let snapshot = (*estate).es_snapshot;
-    reader.set_heap_scans(private.heap_scans.iter().map(|&n| engine::HeapSource::from_plan(n, bound, snapshot)).collect());
+    reader.set_heap_scans(private.heap_scans.iter().map(|&n| engine::HeapSource::from_plan(n, bound, estate)).collect());
+    // Its one query may have to take the statement's snapshot again.
+    reader.set_estate(estate);
     // EXPLAIN ANALYZE (the node's own instrumentation is attached only
     // after this returns): DuckDB's profile goes under the node.
     reader.profiling = (*estate).es_instrument != 0;

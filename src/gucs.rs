@@ -53,6 +53,9 @@ pub static TEMP_DIRECTORY: GucSetting<Option<CString>> = GucSetting::<Option<CSt
 pub static INSERT_BUFFER_ROWS: GucSetting<i32> = GucSetting::<i32>::new(122_880);
 /// Whether DuckDB may read PostgreSQL tables (mixed queries) itself.
 pub static HEAP_SCANS: GucSetting<bool> = GucSetting::<bool>::new(true);
+/// Tests only: this many of the next snapshot checks are made to fail, so
+/// the retry path runs (engine::snapshot).
+pub static TEST_SNAPSHOT_RETRIES: GucSetting<i32> = GucSetting::<i32>::new(0);
 
 pub fn init() {
     GucRegistry::define_enum_guc(
@@ -104,6 +107,16 @@ pub fn init() {
         &HEAP_SCANS,
         GucContext::Userset,
         GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"duckam.test_snapshot_retries",
+        c"Tests only: fails this many of the next DuckDB snapshot checks.",
+        c"Makes the engine answer Retry, as when a commit of heap and duckdb tables races a statement's snapshots.",
+        &TEST_SNAPSHOT_RETRIES,
+        0,
+        1000,
+        GucContext::Suset,
+        GucFlags::NO_SHOW_ALL,
     );
     GucRegistry::define_int_guc(
         c"duckam.insert_buffer_rows",

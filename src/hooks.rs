@@ -137,7 +137,9 @@ unsafe fn prepare_duckdb_statement(query_desc: *mut pg_sys::QueryDesc) {
         }
     }
     if touches {
-        snapshot::statement_start(query_desc, modifies, reads).or_report();
+        // One read-only DuckDB query: it may run in a DuckDB transaction of its own.
+        let one_query = in_duckdb && !result_rtis.iter().any(|&rti| rtable.get_ptr(rti as usize - 1).is_some_and(|rte| is_duckdb_relid((*rte).relid)));
+        snapshot::statement_start(query_desc, modifies, reads, one_query).or_report();
     }
 }
 

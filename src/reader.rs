@@ -21,6 +21,9 @@ pub struct RowReader {
     writes: Option<u32>,
     /// What the query's `pg_heap(k)` read.
     heap: Vec<HeapSource>,
+    /// The executor state of a DuckDB scan's statement (engine::open_stream
+    /// may retake its snapshot).
+    estate: Option<*mut pg_sys::EState>,
     columns: Rc<Vec<Column>>,
     natts: usize,
     stream: Option<StreamId>,
@@ -58,6 +61,7 @@ impl RowReader {
             params: Vec::new(),
             writes: None,
             heap: Vec::new(),
+            estate: None,
             columns: Rc::new(Vec::new()),
             natts: 0,
             stream: None,
@@ -107,6 +111,10 @@ impl RowReader {
         self.heap = sources;
     }
 
+    pub fn set_estate(&mut self, estate: *mut pg_sys::EState) {
+        self.estate = Some(estate);
+    }
+
     /// The query changes `storage` (a relfilenode) and returns rows.
     pub fn set_writes(&mut self, storage: u32) {
         self.writes = Some(storage);
@@ -129,7 +137,7 @@ impl RowReader {
             None => {
                 let expected: Vec<_> = self.columns.iter().map(|c| c.duck.clone()).collect();
                 let expected = (!expected.is_empty()).then_some(expected.as_slice());
-                let id = engine::open_stream(&self.sql, &self.params, self.writes, &self.heap, expected)?;
+                let id = engine::open_stream(&self.sql, &self.params, self.writes, &self.heap, expected, self.estate)?;
                 self.stream = Some(id);
                 id
             }

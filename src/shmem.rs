@@ -1,6 +1,9 @@
-//! pg_duckam's shared memory: the engine's state as backends see it, and
-//! the commit-order lock with its ring of recent commits that wrote both
-//! heap and duckdb tables (engine/snapshot.rs explains their use).
+//! pg_duckam's shared memory: the engine's state as backends see it; the
+//! counters of commits that wrote both heap and duckdb tables ("mixed"
+//! commits: entered their window between DuckDB's and PostgreSQL's commit,
+//! finished it) with a ring of the recent ones; a counter of DuckDB write
+//! commits. engine/snapshot.rs explains their use. The engine's threads
+//! read the counters too (plain atomics, no PostgreSQL calls).
 
 use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
 
@@ -54,17 +57,21 @@ struct Shared {
     /// DuckDB commits that wrote, counted after each (READ COMMITTED
     /// statements compare it to decide whether to take a new snapshot).
     duck_commits: AtomicU64,
+    /// Mixed commits that entered their window, and that finished it.
+    mixed_entered: AtomicU64,
+    mixed_finished: AtomicU64,
     engine_state: AtomicU32,
     engine_pid: AtomicI32,
     message_len: AtomicU32,
     message: [u8; MESSAGE],
-    /// Mixed commits recorded so far (under the commit-order lock).
+    /// Mixed commits recorded in the ring so far (under RING_LOCK).
     commits: u64,
     ring: [MixedCommit; RING],
 }
 
 static mut SHARED: *mut Shared = std::ptr::null_mut();
-static mut COMMIT_LOCK: *mut pg_sys::LWLock = std::ptr::null_mut();
+/// Guards the ring.
+static mut RING_LOCK: *mut pg_sys::LWLock = std::ptr::null_mut();
 static mut PREV_REQUEST: pg_sys::shmem_request_hook_type = None;
 static mut PREV_STARTUP: pg_sys::shmem_startup_hook_type = None;
 
@@ -102,7 +109,7 @@ unsafe extern "C-unwind" fn startup() {
         std::ptr::write_bytes(p as *mut u8, 0, std::mem::size_of::<Shared>());
     }
     SHARED = p;
-    COMMIT_LOCK = &mut (*pg_sys::GetNamedLWLockTranche(TRANCHE.as_ptr())).lock;
+    RING_LOCK = &mut (*pg_sys::GetNamedLWLockTranche(TRANCHE.as_ptr())).lock;
     pg_sys::LWLockRelease(init_lock);
 }
 
@@ -159,38 +166,60 @@ pub fn duck_commits() -> u64 {
     shared().duck_commits.load(Ordering::SeqCst)
 }
 
-/// The commit-order lock (released by `commit_lock_release`, or by
-/// PostgreSQL's LWLockReleaseAll when the transaction aborts).
-pub fn commit_lock(exclusive: bool) {
+/// A mixed commit enters its window (before its DuckDB commit).
+pub fn mixed_enter() {
+    shared().mixed_entered.fetch_add(1, Ordering::SeqCst);
+}
+
+/// A mixed commit leaves its window (PostgreSQL shows it committed, or it
+/// aborted).
+pub fn mixed_finish() {
+    shared().mixed_finished.fetch_add(1, Ordering::SeqCst);
+}
+
+/// Mixed commits entered so far (the engine checks this after taking a
+/// DuckDB snapshot).
+pub fn mixed_entered() -> u64 {
+    shared().mixed_entered.load(Ordering::SeqCst)
+}
+
+/// The entered count, if no mixed commit is inside its window now.
+pub fn quiet_token() -> Option<u64> {
+    let s = shared();
+    let entered = s.mixed_entered.load(Ordering::SeqCst);
+    (s.mixed_finished.load(Ordering::SeqCst) == entered).then_some(entered)
+}
+
+fn with_ring<R>(exclusive: bool, f: impl FnOnce(&mut Shared) -> R) -> R {
     let mode = if exclusive { pg_sys::LWLockMode::LW_EXCLUSIVE } else { pg_sys::LWLockMode::LW_SHARED };
-    unsafe { pg_sys::LWLockAcquire(COMMIT_LOCK, mode) };
-}
-
-pub fn commit_lock_release() {
-    unsafe { pg_sys::LWLockRelease(COMMIT_LOCK) };
-}
-
-/// Records a mixed commit; the caller holds the lock exclusively.
-pub fn record_mixed_commit(c: MixedCommit) {
     unsafe {
-        let s = SHARED.as_mut().expect("shared memory");
+        pg_sys::LWLockAcquire(RING_LOCK, mode);
+        let r = f(SHARED.as_mut().expect("shared memory"));
+        pg_sys::LWLockRelease(RING_LOCK);
+        r
+    }
+}
+
+/// Records a mixed commit, once PostgreSQL shows it committed.
+pub fn record_mixed_commit(c: MixedCommit) {
+    with_ring(true, |s| {
         s.ring[(s.commits % RING as u64) as usize] = c;
         s.commits += 1;
-    }
+    });
 }
 
 /// Mixed commits that became visible after completion count `after`,
-/// newest first; None if the ring no longer reaches back that far. The
-/// caller holds the lock (shared is enough).
+/// newest first; None if the ring no longer reaches back that far.
 pub fn mixed_commits_after(after: u64) -> Option<Vec<MixedCommit>> {
-    let s = shared();
-    let mut out = Vec::new();
-    for i in 0..(s.commits.min(RING as u64)) {
-        let c = s.ring[((s.commits - 1 - i) % RING as u64) as usize];
-        if c.completion <= after {
-            return Some(out);
+    with_ring(false, |s| {
+        let mut out = Vec::new();
+        for i in 0..(s.commits.min(RING as u64)) {
+            let c = s.ring[((s.commits - 1 - i) % RING as u64) as usize];
+            if c.completion <= after {
+                return Some(out);
+            }
+            out.push(c);
         }
-        out.push(c);
-    }
-    (s.commits <= RING as u64).then_some(out)
+        (s.commits <= RING as u64).then_some(out)
+    })
 }

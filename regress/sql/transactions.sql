@@ -133,3 +133,26 @@ SELECT count(*) FROM d_caught;
 ROLLBACK;
 SELECT count(*) FROM d_caught;
 DROP TABLE d_caught;
+
+-- snapshots taken again when the engine finds that a commit of heap and
+-- duckdb tables raced the statement (forced here: each check fails once
+-- per retry asked for); the results are the same
+CREATE TABLE d_retry (a int) USING duckdb;
+INSERT INTO d_retry SELECT g FROM generate_series(1, 100) g;
+CREATE TABLE h_retry AS SELECT g AS a FROM generate_series(1, 10) g;
+SET duckam.test_snapshot_retries = 3;
+SELECT count(*), sum(a) FROM d_retry;                                  -- one DuckDB query
+SHOW duckam.test_snapshot_retries;
+SET duckam.test_snapshot_retries = 2;
+SELECT count(*) FROM d_retry d JOIN h_retry h USING (a);              -- with a heap scan
+SET duckam.test_snapshot_retries = 2;
+SET duckam.execution = off;
+SELECT count(*), sum(a) FROM d_retry;                                  -- the access method's scan
+RESET duckam.execution;
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SET LOCAL duckam.test_snapshot_retries = 2;
+SELECT count(*) FROM d_retry;
+SELECT count(*) FROM d_retry;
+COMMIT;
+RESET duckam.test_snapshot_retries;
+DROP TABLE d_retry, h_retry;

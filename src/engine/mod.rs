@@ -84,6 +84,11 @@ struct State {
     /// Databases whose DuckDB files go after commit (DROP DATABASE).
     databases_to_drop: Vec<u32>,
     snapshot: snapshot::Taken,
+    /// (statement, token): the statement may run its one read-only query
+    /// in a DuckDB transaction of its own (snapshot.rs).
+    autocommit: Option<(u64, u64)>,
+    /// (statement, token): that query has been sent.
+    autocommit_done: Option<(u64, u64)>,
 }
 
 thread_local! {
@@ -219,7 +224,7 @@ pub fn write(storage: u32, sql: &str) -> Result<u64> {
 /// for helper tables), synchronously.
 pub fn append(catalog: Option<&str>, table: &str, batch: &BatchBuilder, storage: u32) -> Result<()> {
     prepare(Access::Write)?;
-    let request = Request::Append { catalog: catalog.map(str::to_string), table: table.to_string(), batch: batch.encode() };
+    let request = Request::Append { catalog: catalog.map(str::to_string), table: table.to_string(), batch: batch.encode(), commit: false };
     call(Access::Write, &request)?;
     with_state(|s| {
         s.dirty = true;
@@ -232,7 +237,7 @@ pub fn append(catalog: Option<&str>, table: &str, batch: &BatchBuilder, storage:
 /// behalf of `storage`; returns DuckDB's count of rows changed. Only a
 /// statement that changed rows marks the transaction as written.
 pub fn write_counted(storage: u32, sql: &str, params: &[Option<String>], heap: &[HeapSource]) -> Result<u64> {
-    let id = open_stream(sql, params, None, heap, Some(&[DuckType::BigInt]))?;
+    let id = open_stream(sql, params, Some(storage), heap, Some(&[DuckType::BigInt]), None)?;
     let counted = (|| -> Result<u64> {
         let mut n = 0;
         while let Some(batch) = next_batch(id)? {
@@ -293,19 +298,50 @@ fn check_types(got: &[std::result::Result<DuckType, String>], expected: Option<&
 /// `writes`: the storage (relfilenode) a data-modifying statement changes,
 /// recorded for savepoint handling. `heap`: what its `pg_heap(k)` read.
 /// `expected`: the result's column types, checked before any value is read.
-pub fn open_stream(sql: &str, params: &[Option<String>], writes: Option<u32>, heap: &[HeapSource], expected: Option<&[DuckType]>) -> Result<StreamId> {
-    prepare(if writes.is_some() { Access::Write } else { Access::Read })?;
+/// `estate`: the executor state of the statement's DuckDB scan, whose
+/// snapshot is taken again if the engine asks (snapshot.rs).
+pub fn open_stream(
+    sql: &str,
+    params: &[Option<String>],
+    writes: Option<u32>,
+    heap: &[HeapSource],
+    expected: Option<&[DuckType]>,
+    estate: Option<*mut pg_sys::EState>,
+) -> Result<StreamId> {
+    let access = if writes.is_some() { Access::Write } else { Access::Read };
+    let mut autocommit = if writes.is_none() { snapshot::take_autocommit() } else { None };
+    if autocommit.is_none() {
+        prepare(access)?;
+    } else {
+        check_usable()?;
+    }
     flush_all()?;
     let id = with_state(|s| {
         s.next_stream += 1;
         s.next_stream
     });
-    let scans = heap.iter().map(|h| unsafe { h.declaration() }).collect();
+    let scans: Vec<_> = heap.iter().map(|h| unsafe { h.declaration() }).collect();
     if !heap.is_empty() {
         HEAP.with(|h| h.try_borrow_mut().map(|mut h| h.insert(id, heap::Readings::new(heap))).map_err(|_| nested()))?;
     }
-    let request = Request::Query { stream: id, sql: sql.to_string(), params: params.to_vec(), heap: scans, materialize: !heap.is_empty() };
-    let response = call(if writes.is_some() { Access::Write } else { Access::Read }, &request);
+    let response = loop {
+        let request = Request::Query {
+            stream: id,
+            sql: sql.to_string(),
+            params: params.to_vec(),
+            heap: scans.clone(),
+            materialize: !heap.is_empty(),
+            autocommit: autocommit.map(snapshot::sent),
+        };
+        match call(access, &request) {
+            // A mixed commit entered between the snapshots: take both again.
+            Ok(Response::Retry) if autocommit.is_some() => match estate {
+                Some(estate) => autocommit = Some(unsafe { snapshot::retake(estate) }),
+                None => break Err(Error::internal("pg_duckam engine asked to retake a snapshot that cannot be")),
+            },
+            other => break other,
+        }
+    };
     let (types, batch, done) = match response {
         Ok(Response::Rows { types, batch, done }) => (types.unwrap_or_default(), batch, done),
         Ok(other) => {
@@ -317,8 +353,7 @@ pub fn open_stream(sql: &str, params: &[Option<String>], writes: Option<u32>, he
             return Err(e);
         }
     };
-    let opened = check_types(&types, expected)
-        .and_then(|_| Batch::decode(batch).map_err(|e| Error::internal(e.to_string())));
+    let opened = check_types(&types, expected).and_then(|_| Batch::decode(batch).map_err(|e| Error::internal(e.to_string())));
     let batch = match opened {
         Ok(b) => b,
         Err(e) => {
@@ -430,7 +465,7 @@ fn flush_one(storage: u32) -> Result<()> {
     if buf.batch.rows() == 0 {
         return Ok(());
     }
-    let request = Request::Append { catalog: None, table: buf.table, batch: buf.batch.encode() };
+    let request = Request::Append { catalog: None, table: buf.table, batch: buf.batch.encode(), commit: false };
     with_client(Access::Write, |c| c.send_deferred(&request))?;
     with_state(|s| {
         s.dirty = true;
@@ -446,6 +481,22 @@ pub fn flush_all() -> Result<()> {
         flush_one(k)?;
     }
     Ok(())
+}
+
+/// Sends every buffered row but the last buffer's, which is returned, to
+/// be sent with the commit (one round trip for a one-row INSERT).
+pub fn flush_all_but_last() -> Result<Option<InsertBuffer>> {
+    let keys: Vec<u32> = with_state(|s| s.buffers.keys().copied().collect());
+    let Some((&last, rest)) = keys.split_last() else { return Ok(None) };
+    for &k in rest {
+        flush_one(k)?;
+    }
+    Ok(with_state(|s| s.buffers.remove(&last)).filter(|b| b.batch.rows() > 0).inspect(|b| {
+        with_state(|s| {
+            s.dirty = true;
+            s.ledger.wrote(b.owner, last);
+        })
+    }))
 }
 
 /// Drops buffered rows of `storage` (nontransactional truncate).
@@ -466,7 +517,7 @@ pub fn last_profile() -> Option<ProfileNode> {
 /// Runs a query whose columns are all VARCHAR; returns its rows.
 pub fn query_text_rows(access: Access, sql: &str) -> Result<Vec<Vec<String>>> {
     prepare(access)?;
-    let id = open_stream(sql, &[], None, &[], None)?;
+    let id = open_stream(sql, &[], None, &[], None, None)?;
     let mut rows = Vec::new();
     let read = (|| -> Result<()> {
         while let Some(batch) = next_batch(id)? {
@@ -482,7 +533,7 @@ pub fn query_text_rows(access: Access, sql: &str) -> Result<Vec<Vec<String>>> {
 
 /// Runs a query returning one BIGINT (e.g. count(*)).
 pub fn query_i64(sql: &str) -> Result<i64> {
-    let id = open_stream(sql, &[], None, &[], Some(&[DuckType::BigInt]))?;
+    let id = open_stream(sql, &[], None, &[], Some(&[DuckType::BigInt]), None)?;
     let first = next_batch(id);
     close_stream(id);
     Ok(match first? {

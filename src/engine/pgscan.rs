@@ -20,24 +20,34 @@ use crate::types::{self, Column};
 
 /// What a `pg_heap(k)` reads, as the plan keeps it: the relation's
 /// range-table entry and the conditions pushed into its scan, with the
-/// statement's parameters and snapshot.
+/// statement's parameters, and its executor state, whose snapshot the scan
+/// reads under (engine::snapshot may replace it before the first row).
 #[derive(Clone, Copy)]
 pub struct HeapSource {
     pub rte: *mut pg_sys::RangeTblEntry,
     pub qual: *mut pg_sys::Node,
     pub params: pg_sys::ParamListInfo,
-    pub snapshot: pg_sys::Snapshot,
+    pub estate: *mut pg_sys::EState,
 }
 
 impl HeapSource {
     /// From a `deparse::heap::scan_source` list kept in the plan.
-    pub unsafe fn from_plan(node: *mut pg_sys::Node, params: pg_sys::ParamListInfo, snapshot: pg_sys::Snapshot) -> HeapSource {
+    pub unsafe fn from_plan(node: *mut pg_sys::Node, params: pg_sys::ParamListInfo, estate: *mut pg_sys::EState) -> HeapSource {
         let list = PgList::<pg_sys::Node>::from_pg(node as *mut pg_sys::List);
         HeapSource {
             rte: list.get_ptr(0).expect("range-table entry") as *mut pg_sys::RangeTblEntry,
             qual: list.get_ptr(1).expect("pushed conditions"),
             params,
-            snapshot,
+            estate,
+        }
+    }
+
+    /// The snapshot the scan reads under.
+    unsafe fn snapshot(&self) -> pg_sys::Snapshot {
+        if self.estate.is_null() {
+            pg_sys::GetActiveSnapshot()
+        } else {
+            (*self.estate).es_snapshot
         }
     }
 
@@ -136,7 +146,7 @@ impl PgScan {
         let qd = pg_sys::CreateQueryDesc(
             stmt,
             c"pg_duckam heap scan".as_ptr(),
-            source.snapshot,
+            source.snapshot(),
             std::ptr::null_mut(),
             dest as *mut pg_sys::DestReceiver,
             source.params,

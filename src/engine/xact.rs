@@ -4,10 +4,10 @@
 //! and subtransactions follow the ledger's rules.
 //!
 //! The window between DuckDB's commit and PostgreSQL's: a transaction that
-//! also wrote heap tables (it has an xid) holds the commit-order lock
-//! exclusively across it (snapshot.rs), so no statement sees one half. A
-//! crash inside the window leaves DuckDB's part committed and PostgreSQL's
-//! not (see docs/design.md).
+//! also wrote heap tables (it has an xid) counts itself in and out of it
+//! (shmem.rs), so no statement takes its snapshots across it
+//! (snapshot.rs). A crash inside the window leaves DuckDB's part
+//! committed and PostgreSQL's not (see docs/design.md).
 
 use std::ffi::c_void;
 
@@ -16,13 +16,13 @@ use duckam_logic::wire::{Request, Response};
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 
-use super::{call, check_usable, doomed_error, flush_all, with_client, with_state, Access, State, CLIENT, HEAP};
+use super::{call, check_usable, doomed_error, flush_all_but_last, with_client, with_state, Access, State, CLIENT, HEAP};
 use crate::error::{Error, OrReport, Result};
 use crate::shmem::{self, MixedCommit};
 
 thread_local! {
-    /// The xid of a committing transaction that holds the commit-order lock.
-    static HOLDING: std::cell::Cell<Option<pg_sys::TransactionId>> = const { std::cell::Cell::new(None) };
+    /// The xid of a committing mixed transaction inside its window.
+    static IN_WINDOW: std::cell::Cell<Option<pg_sys::TransactionId>> = const { std::cell::Cell::new(None) };
 }
 
 pub fn init() {
@@ -42,6 +42,8 @@ fn reset(s: &mut State) {
     s.ledger.clear();
     s.doomed = None;
     s.databases_to_drop.clear();
+    s.autocommit = None;
+    s.autocommit_done = None;
     HEAP.with(|h| {
         if let Ok(mut h) = h.try_borrow_mut() {
             h.clear();
@@ -53,26 +55,32 @@ fn pre_commit() -> Result<()> {
     if !with_state(|s| s.txn || !s.buffers.is_empty() || s.doomed.is_some()) {
         return Ok(());
     }
-    flush_all()?;
     if let Some(reason) = with_state(|s| s.doomed.clone()) {
         return Err(doomed_error(&reason));
     }
+    // The last buffer of inserted rows goes with the commit itself.
+    let last = flush_all_but_last()?;
     let dirty = with_state(|s| {
         s.streams.clear();
         s.dirty
     });
     if !dirty {
         // Read-only: nothing to commit; no response needed.
+        with_state(|s| s.txn = false);
         return with_client(Access::Read, |c| c.send(&Request::Rollback));
     }
     let xid = unsafe { pg_sys::GetTopTransactionIdIfAny() };
     if xid != pg_sys::InvalidTransactionId {
-        // It also wrote PostgreSQL data: hold the commit-order lock until
-        // PostgreSQL's commit is visible (after_commit).
-        shmem::commit_lock(true);
-        HOLDING.with(|h| h.set(Some(xid)));
+        // It also wrote PostgreSQL data: its window opens now and closes
+        // once PostgreSQL shows it committed (after_commit) or aborted.
+        shmem::mixed_enter();
+        IN_WINDOW.with(|h| h.set(Some(xid)));
     }
-    match call(Access::Write, &Request::Commit) {
+    let request = match last {
+        Some(buf) => Request::Append { catalog: None, table: buf.table, batch: buf.batch.encode(), commit: true },
+        None => Request::Commit,
+    };
+    match call(Access::Write, &request) {
         Ok(Response::Done { .. }) => {}
         Ok(other) => return Err(super::client::unexpected_response(&other)),
         Err(e) => return Err(e.with_hint("The DuckDB commit failed, so the PostgreSQL transaction was rolled back.")),
@@ -86,10 +94,9 @@ fn pre_commit() -> Result<()> {
 /// they become warnings (a table left behind is an orphan that
 /// duckam.cleanup_orphans() removes).
 fn after_commit() {
-    if let Some(xid) = HOLDING.with(|h| h.take()) {
-        let completion = unsafe { std::ptr::addr_of!((*pg_sys::ShmemVariableCache).xactCompletionCount).read_volatile() };
-        shmem::record_mixed_commit(MixedCommit { xid, completion });
-        shmem::commit_lock_release();
+    if let Some(xid) = IN_WINDOW.with(|h| h.take()) {
+        shmem::record_mixed_commit(MixedCommit { xid, completion: super::snapshot::completions() });
+        shmem::mixed_finish();
     }
     let (drops, databases) = with_state(|s| (s.ledger.drops_after_commit(), std::mem::take(&mut s.databases_to_drop)));
     with_state(reset);
@@ -120,8 +127,10 @@ fn drop_tables(storages: Vec<u32>) {
 /// middle of a request (an error unwound through it) is dropped instead:
 /// the engine rolls back a session whose socket closes.
 fn abort() {
-    // The commit-order lock, if held, went with PostgreSQL's LWLockReleaseAll.
-    HOLDING.with(|h| h.set(None));
+    // A mixed commit that failed in its window closes it.
+    if IN_WINDOW.with(|h| h.take()).is_some() {
+        shmem::mixed_finish();
+    }
     let open = with_state(|s| s.txn || s.dirty || !s.streams.is_empty() || !s.buffers.is_empty());
     CLIENT.with(|c| {
         if let Ok(mut slot) = c.try_borrow_mut() {

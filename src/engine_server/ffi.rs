@@ -352,6 +352,13 @@ impl Prepared {
     /// `streaming` produces chunks as they are fetched; otherwise DuckDB
     /// runs it to the end first (in its buffer-managed memory).
     pub fn run(&mut self, params: &[Option<String>], streaming: bool) -> DuckResult<QueryResult> {
+        self.run_checked(params, streaming, || true).map(|r| r.expect("no check to fail"))
+    }
+
+    /// As `run`, but once the statement has started (its transaction and
+    /// snapshot exist) and before it executes, `check` decides whether it
+    /// goes on: None if it did not.
+    pub fn run_checked(&mut self, params: &[Option<String>], streaming: bool, check: impl FnOnce() -> bool) -> DuckResult<Option<QueryResult>> {
         unsafe {
             ffi::duckdb_clear_bindings(self.raw);
             for (i, value) in params.iter().enumerate() {
@@ -367,21 +374,23 @@ impl Prepared {
                     return Err(DuckError::other(message_from(ffi::duckdb_prepare_error(self.raw), "could not bind a parameter")));
                 }
             }
-            let mut res: ffi::duckdb_result = std::mem::zeroed();
-            if streaming {
-                let mut pending: ffi::duckdb_pending_result = ptr::null_mut();
-                let outcome = if ffi::duckdb_pending_prepared_streaming(self.raw, &mut pending) != ffi::duckdb_state_DuckDBSuccess {
-                    Err(DuckError::other(message_from(ffi::duckdb_pending_error(pending), "could not start the query")))
-                } else {
-                    let state = ffi::duckdb_execute_pending(pending, &mut res);
-                    QueryResult::checked(res, state)
-                };
-                ffi::duckdb_destroy_pending(&mut pending);
-                outcome
+            let mut pending: ffi::duckdb_pending_result = ptr::null_mut();
+            let started = if streaming {
+                ffi::duckdb_pending_prepared_streaming(self.raw, &mut pending)
             } else {
-                let state = ffi::duckdb_execute_prepared(self.raw, &mut res);
-                QueryResult::checked(res, state)
-            }
+                ffi::duckdb_pending_prepared(self.raw, &mut pending)
+            };
+            let outcome = if started != ffi::duckdb_state_DuckDBSuccess {
+                Err(DuckError::other(message_from(ffi::duckdb_pending_error(pending), "could not start the query")))
+            } else if !check() {
+                Ok(None)
+            } else {
+                let mut res: ffi::duckdb_result = std::mem::zeroed();
+                let state = ffi::duckdb_execute_pending(pending, &mut res);
+                QueryResult::checked(res, state).map(Some)
+            };
+            ffi::duckdb_destroy_pending(&mut pending);
+            outcome
         }
     }
 }

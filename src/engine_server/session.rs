@@ -178,9 +178,28 @@ impl StatementCache {
     }
 }
 
+/// BEGIN, COMMIT and ROLLBACK, prepared once per session (parsing them
+/// each time costs DuckDB more than running them).
+struct TransactionStatements {
+    begin: Prepared,
+    commit: Prepared,
+    rollback: Prepared,
+}
+
+impl TransactionStatements {
+    fn new(conn: &Connection) -> DuckResult<TransactionStatements> {
+        Ok(TransactionStatements { begin: conn.prepare("BEGIN TRANSACTION")?, commit: conn.prepare("COMMIT")?, rollback: conn.prepare("ROLLBACK")? })
+    }
+}
+
+/// Batches up to this many rows are appended and committed on their own,
+/// without a BEGIN/COMMIT (DuckDB's appender flushes larger ones in parts).
+const AUTOCOMMIT_APPEND_ROWS: usize = 100_000;
+
 struct Session {
     engine: Arc<Engine>,
     conn: Connection,
+    tx: TransactionStatements,
     entry: Arc<SessionEntry>,
     outbox: Arc<Outbox>,
     link: Arc<HeapLink>,
@@ -206,16 +225,24 @@ impl Session {
         }
     }
 
+    /// DuckDB would take the database's snapshot at the first access; the
+    /// backend needs it taken now (engine::snapshot).
+    fn touch_database(&self) -> DuckResult<()> {
+        touch_database(&self.conn, self.entry.database)
+    }
+
+    /// Whether no commit that wrote heap and duckdb tables entered its
+    /// window since the backend's token (engine::snapshot).
+    fn check(token: Option<u64>) -> bool {
+        token.is_none_or(|t| crate::shmem::mixed_entered() == t)
+    }
+
     fn begin(&mut self) -> DuckResult<()> {
         if !self.in_txn {
-            self.conn.execute("BEGIN TRANSACTION")?;
-            // DuckDB would take the database's snapshot at the first access;
-            // the backend needs it taken now (engine::snapshot).
-            if self.entry.database != 0 {
-                if let Err(e) = self.conn.touch_catalog(&super::instance::catalog_name(self.entry.database)) {
-                    let _ = self.conn.execute("ROLLBACK");
-                    return Err(e);
-                }
+            self.tx.begin.run(&[], false)?;
+            if let Err(e) = self.touch_database() {
+                let _ = self.tx.rollback.run(&[], false);
+                return Err(e);
             }
             self.in_txn = true;
             self.wrote = false;
@@ -238,7 +265,7 @@ impl Session {
             self.streams.remove(&id);
         }
         if self.in_txn {
-            if let Err(e) = self.conn.execute("ROLLBACK") {
+            if let Err(e) = self.tx.rollback.run(&[], false) {
                 self.engine.log(format!("pg_duckam engine: rollback for backend {} failed: {}", self.entry.pid, e.message));
             }
             self.in_txn = false;
@@ -257,24 +284,33 @@ impl Session {
         Ok(())
     }
 
-    fn query(&mut self, stream: u64, sql: &str, params: &[Option<String>], heap: Vec<HeapScan>, materialize: bool) -> Outcome {
-        self.begin()?;
+    /// Runs a statement as stream `stream`. `autocommit`: a read-only one
+    /// with no transaction open runs in a DuckDB transaction of its own,
+    /// once its snapshot passes the backend's check.
+    fn query(&mut self, stream: u64, sql: &str, params: &[Option<String>], heap: Vec<HeapScan>, materialize: bool, autocommit: Option<u64>) -> Outcome {
         self.release_connection()?;
-        self.wrote |= is_write(sql);
+        let autocommit = autocommit.filter(|_| !self.in_txn);
+        if autocommit.is_none() {
+            self.begin()?;
+            self.wrote |= is_write(sql);
+        }
         let streaming = heap.is_empty() && !materialize;
+        let (conn, database) = (&self.conn, self.entry.database);
+        let check = || autocommit.is_none() || (touch_database(conn, database).is_ok() && Session::check(autocommit));
         let result = if heap.is_empty() {
             self.link.set_query(None);
-            self.cache.get(&self.conn, sql)?.run(params, !materialize)
+            let prepared = self.cache.get(&self.conn, sql)?;
+            prepared.run_checked(params, streaming, check)
         } else {
             // Not cached: pg_heap's bind keeps the scans of the query it
             // was bound for, and a heap table's columns may have changed.
             self.link.set_query(Some(HeapQuery { stream, scans: heap }));
-            let r = self.conn.prepare(sql).and_then(|mut p| p.run(params, false));
+            let r = self.conn.prepare(sql).and_then(|mut p| p.run_checked(params, false, check));
             self.link.set_query(None);
             r
         };
         self.entry.prepared.store(self.cache.entries.len() as u64, Ordering::Relaxed);
-        let result = result?;
+        let Some(result) = result? else { return Ok(Some(Response::Retry)) };
         let types = result.column_types();
         let known: Vec<DuckType> = types.iter().filter_map(|t| t.as_ref().ok().cloned()).collect();
         if known.len() != types.len() {
@@ -307,35 +343,68 @@ impl Session {
         Ok(Some(Response::Rows { types: None, batch, done }))
     }
 
-    fn append(&mut self, catalog: Option<&str>, table: &str, batch: Vec<u8>) -> Outcome {
-        self.begin()?;
+    /// Appends a batch; `commit`: then commits — a batch alone (no
+    /// transaction open, and small enough for one flush) in a DuckDB
+    /// transaction of its own, without BEGIN and COMMIT.
+    fn append(&mut self, catalog: Option<&str>, table: &str, batch: Vec<u8>, commit: bool) -> Outcome {
         self.release_connection()?;
-        self.wrote = true;
         let batch = Batch::decode(batch).map_err(|e| DuckError::new(e.to_string(), ErrorKind::Engine))?;
+        let on_its_own = commit && !self.in_txn && batch.rows() <= AUTOCOMMIT_APPEND_ROWS;
+        if !on_its_own {
+            self.begin()?;
+        }
+        self.wrote = true;
         let mut appender = Appender::new(&self.conn, catalog, table)?;
         let types = appender.column_types()?;
         for chunk in convert::chunks_of(&batch, &types) {
             appender.append(&chunk?)?;
         }
         appender.flush()?;
+        drop(appender);
+        if commit {
+            self.commit()?;
+            if on_its_own {
+                self.engine.committed(self.entry.database);
+            }
+        }
         Ok(Some(Response::Done { changed: batch.rows() as u64 }))
+    }
+
+    /// Commits the DuckDB transaction, if one is open.
+    fn commit(&mut self) -> DuckResult<()> {
+        self.active = None;
+        self.streams.clear();
+        if self.in_txn {
+            self.in_txn = false;
+            self.entry.in_transaction.store(false, Ordering::Relaxed);
+            self.tx.commit.run(&[], false)?;
+            if self.wrote {
+                self.engine.committed(self.entry.database);
+            }
+        }
+        Ok(())
     }
 
     fn handle(&mut self, request: Request) -> Outcome {
         match request {
             Request::Hello { .. } => Err(DuckError::new("pg_duckam engine: the session has already started", ErrorKind::Engine)),
-            Request::Begin { fresh } => {
+            Request::Begin { fresh, check } => {
                 if self.in_txn && fresh {
                     // Open cursors keep their rows (of their snapshot).
                     self.release_connection()?;
                     self.rollback();
                 }
+                let new = !self.in_txn;
                 self.begin()?;
+                if new && !Session::check(check) {
+                    self.rollback();
+                    return Ok(Some(Response::Retry));
+                }
                 Ok(Some(Response::Done { changed: 0 }))
             }
-            Request::Query { stream, sql, params, heap, materialize } => {
+            Request::Query { stream, sql, params, heap, materialize, autocommit } => {
                 self.set_state("active", Some(&sql));
-                self.query(stream, &sql, &params, heap, materialize)
+                self.query(stream, &sql, &params, heap, materialize, autocommit)
             }
             Request::Fetch { stream } => {
                 self.set_state("active", None);
@@ -356,22 +425,13 @@ impl Session {
                 let changed = self.conn.execute(&sql)?;
                 Ok(Some(Response::Done { changed }))
             }
-            Request::Append { catalog, table, batch } => {
+            Request::Append { catalog, table, batch, commit } => {
                 self.set_state("active", Some(&format!("append to {table}")));
-                self.append(catalog.as_deref(), &table, batch)
+                self.append(catalog.as_deref(), &table, batch, commit)
             }
             Request::Commit => {
                 self.set_state("active", Some("COMMIT"));
-                self.active = None;
-                self.streams.clear();
-                if self.in_txn {
-                    self.in_txn = false;
-                    self.entry.in_transaction.store(false, Ordering::Relaxed);
-                    self.conn.execute("COMMIT")?;
-                    if self.wrote {
-                        self.engine.committed(self.entry.database);
-                    }
-                }
+                self.commit()?;
                 Ok(Some(Response::Done { changed: 0 }))
             }
             Request::Rollback => {
@@ -415,6 +475,14 @@ impl Session {
             None => Ok(()),
         }
     }
+}
+
+/// Starts `conn`'s transaction in `database` now (0: none).
+fn touch_database(conn: &Connection, database: u32) -> DuckResult<()> {
+    if database == 0 {
+        return Ok(());
+    }
+    conn.touch_catalog(&super::instance::catalog_name(database))
 }
 
 /// Does the statement change data (so the transaction wrote)?
@@ -469,9 +537,17 @@ pub fn serve(socket: UnixStream, engine: Arc<Engine>) {
         HeapLink::unregister(&conn);
         return;
     };
+    let tx = match TransactionStatements::new(&conn) {
+        Ok(tx) => tx,
+        Err(e) => {
+            let _ = outbox.send(&Response::Error { kind: e.kind, message: e.message, ended: false });
+            return;
+        }
+    };
     let mut session = Session {
         engine: engine.clone(),
         conn,
+        tx,
         entry,
         outbox,
         link,

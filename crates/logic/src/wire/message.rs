@@ -35,20 +35,26 @@ pub enum Request {
     Hello { version: u32, pid: i32, database: u32, create: bool },
     /// Starts the session's DuckDB transaction now; `fresh`: end a
     /// read-only one first, so the new one sees every commit up to now.
-    Begin { fresh: bool },
+    /// `check`: once DuckDB's snapshot is taken, the count of commits
+    /// that wrote heap and duckdb tables must still be this, or the
+    /// answer is `Retry` (engine::snapshot).
+    Begin { fresh: bool, check: Option<u64> },
     /// Runs a statement as stream `stream` (numbered by the backend);
     /// the response carries its first batch. `materialize`: run it to
     /// the end before answering (queries with heap scans: the backend
-    /// serves them only while it waits).
-    Query { stream: u64, sql: String, params: Vec<Option<String>>, heap: Vec<HeapScan>, materialize: bool },
+    /// serves them only while it waits). `autocommit`: a read-only
+    /// statement with no DuckDB transaction, run in one of its own, with
+    /// `Begin`'s check.
+    Query { stream: u64, sql: String, params: Vec<Option<String>>, heap: Vec<HeapScan>, materialize: bool, autocommit: Option<u64> },
     Fetch { stream: u64 },
     /// No response.
     Close { stream: u64 },
     /// Runs statements without a result (DDL).
     Execute { sql: String },
     /// Appends an encoded batch to a table of the session's database
-    /// (`catalog`: another attached catalog, e.g. temp).
-    Append { catalog: Option<String>, table: String, batch: Vec<u8> },
+    /// (`catalog`: another attached catalog, e.g. temp); `commit`: and
+    /// commits the transaction (or the batch alone, if none is open).
+    Append { catalog: Option<String>, table: String, batch: Vec<u8>, commit: bool },
     Commit,
     /// No response.
     Rollback,
@@ -133,6 +139,8 @@ pub enum Response {
     Rows { types: Option<Vec<Result<DuckType, String>>>, batch: Vec<u8>, done: bool },
     /// `ended`: the session's DuckDB transaction was rolled back by the error.
     Error { kind: ErrorKind, message: String, ended: bool },
+    /// A `check` failed: nothing was run; take the snapshots again.
+    Retry,
     /// "Fill `max_rows` rows of columns `columns` of heap scan `scan`
     /// (reading `reading`) of stream `stream`."
     HeapRequest { request: u64, stream: u64, scan: u32, reading: u64, columns: Vec<u32>, max_rows: u32 },
@@ -248,8 +256,11 @@ impl Request {
                 e.u32(*database);
                 e.bool(*create);
             }),
-            Request::Begin { fresh } => frame(2, |e| e.bool(*fresh)),
-            Request::Query { stream, sql, params, heap, materialize } => frame(3, |e| {
+            Request::Begin { fresh, check } => frame(2, |e| {
+                e.bool(*fresh);
+                e.opt_u64(*check);
+            }),
+            Request::Query { stream, sql, params, heap, materialize, autocommit } => frame(3, |e| {
                 e.u64(*stream);
                 e.str(sql);
                 e.u32(params.len() as u32);
@@ -266,13 +277,15 @@ impl Request {
                     e.opt_u64(h.estimate);
                 }
                 e.bool(*materialize);
+                e.opt_u64(*autocommit);
             }),
             Request::Fetch { stream } => frame(4, |e| e.u64(*stream)),
             Request::Close { stream } => frame(5, |e| e.u64(*stream)),
             Request::Execute { sql } => frame(6, |e| e.str(sql)),
-            Request::Append { catalog, table, batch } => frame(7, |e| {
+            Request::Append { catalog, table, batch, commit } => frame(7, |e| {
                 e.opt_str(catalog.as_deref());
                 e.str(table);
+                e.bool(*commit);
                 e.raw(batch);
             }),
             Request::Commit => frame(8, |_| {}),
@@ -304,7 +317,7 @@ impl Request {
         let mut d = Dec::new(body);
         let r = match d.u8()? {
             1 => Request::Hello { version: d.u32()?, pid: d.i32()?, database: d.u32()?, create: d.bool()? },
-            2 => Request::Begin { fresh: d.bool()? },
+            2 => Request::Begin { fresh: d.bool()?, check: d.opt_u64()? },
             3 => {
                 let stream = d.u64()?;
                 let sql = d.string()?;
@@ -323,12 +336,12 @@ impl Request {
                     }
                     heap.push(HeapScan { columns, estimate: d.opt_u64()? });
                 }
-                Request::Query { stream, sql, params, heap, materialize: d.bool()? }
+                Request::Query { stream, sql, params, heap, materialize: d.bool()?, autocommit: d.opt_u64()? }
             }
             4 => Request::Fetch { stream: d.u64()? },
             5 => Request::Close { stream: d.u64()? },
             6 => Request::Execute { sql: d.string()? },
-            7 => Request::Append { catalog: d.opt_string()?, table: d.string()?, batch: d.rest().to_vec() },
+            7 => Request::Append { catalog: d.opt_string()?, table: d.string()?, commit: d.bool()?, batch: d.rest().to_vec() },
             8 => Request::Commit,
             9 => Request::Rollback,
             10 => {
@@ -390,6 +403,7 @@ impl Response {
                 e.str(message);
                 e.bool(*ended);
             }),
+            Response::Retry => frame(109, |_| {}),
             Response::HeapRequest { request, stream, scan, reading, columns, max_rows } => frame(105, |e| {
                 e.u64(*request);
                 e.u64(*stream);
@@ -453,6 +467,7 @@ impl Response {
                 Response::Rows { types, batch: d.rest().to_vec(), done }
             }
             104 => Response::Error { kind: ErrorKind::from_code(d.u8()?)?, message: d.string()?, ended: d.bool()? },
+            109 => Response::Retry,
             105 => {
                 let (request, stream, scan, reading) = (d.u64()?, d.u64()?, d.u32()?, d.u64()?);
                 let n = d.u32()?;
@@ -510,7 +525,8 @@ mod tests {
     fn requests_round_trip() {
         let all = vec![
             Request::Hello { version: PROTOCOL_VERSION, pid: 4242, database: 16384, create: true },
-            Request::Begin { fresh: true },
+            Request::Begin { fresh: true, check: Some(17) },
+            Request::Begin { fresh: false, check: None },
             Request::Query {
                 stream: 7,
                 sql: "SELECT $1 FROM \"r_1\"".into(),
@@ -520,11 +536,12 @@ mod tests {
                     estimate: Some(1000),
                 }],
                 materialize: true,
+                autocommit: Some(3),
             },
             Request::Fetch { stream: 7 },
             Request::Close { stream: 7 },
             Request::Execute { sql: "CREATE TABLE x (a INTEGER)".into() },
-            Request::Append { catalog: Some("temp".into()), table: "r_2".into(), batch: vec![1, 2, 3] },
+            Request::Append { catalog: Some("temp".into()), table: "r_2".into(), batch: vec![1, 2, 3], commit: true },
             Request::Commit,
             Request::Rollback,
             Request::HeapBatch { request: 3, outcome: HeapOutcome::Rows { batch: vec![9; 10], end: true } },
@@ -546,6 +563,7 @@ mod tests {
         let all = vec![
             Response::Ready { engine_pid: 1 },
             Response::Done { changed: 12 },
+            Response::Retry,
             Response::Rows { types: Some(vec![Ok(DuckType::TimestampTz), Err("HUGEINT".into())]), batch: vec![1, 2], done: false },
             Response::Rows { types: None, batch: vec![], done: true },
             Response::Error { kind: ErrorKind::Constraint, message: "Conflict on update".into(), ended: true },
@@ -583,7 +601,7 @@ mod tests {
 
     #[test]
     fn truncated_and_unknown_messages_are_errors() {
-        let f = Request::Query { stream: 1, sql: "SELECT 1".into(), params: vec![None], heap: vec![], materialize: false }.encode();
+        let f = Request::Query { stream: 1, sql: "SELECT 1".into(), params: vec![None], heap: vec![], materialize: false, autocommit: None }.encode();
         let b = body(&f);
         for cut in 1..b.len() {
             assert!(Request::decode(&b[..cut]).is_err(), "cut at {cut}");
