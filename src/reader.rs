@@ -36,6 +36,8 @@ pub struct RowReader {
     /// Holds by-reference Datums of the current chunk; reset per chunk. A
     /// child of the owner's context, so it goes away with it.
     chunk_cxt: pg_sys::MemoryContext,
+    /// Where the current batch's by-reference values live.
+    arena: types::Arena,
     /// Rows returned since the start, for synthetic TIDs.
     pub returned: u64,
     /// DuckDB profiles the query (EXPLAIN ANALYZE); its profile is taken
@@ -71,6 +73,7 @@ impl RowReader {
             row: 0,
             rows: 0,
             chunk_cxt,
+            arena: types::Arena::new(parent),
             returned: 0,
             profiling: false,
             profile: None,
@@ -158,7 +161,7 @@ impl RowReader {
             unsafe {
                 pg_sys::MemoryContextReset(self.chunk_cxt);
                 let old = pg_sys::MemoryContextSwitchTo(self.chunk_cxt);
-                let r = types::read_batch(&self.columns, &chunk, &mut self.values, &mut self.nulls);
+                let r = types::read_batch(&self.columns, &chunk, &mut self.values, &mut self.nulls, &mut self.arena);
                 pg_sys::MemoryContextSwitchTo(old);
                 r?;
             }
@@ -185,7 +188,13 @@ impl RowReader {
                 values[c.index] = self.values[c.index][row];
                 nulls[c.index] = self.nulls[c.index][row];
             }
-            pg_sys::ExecStoreVirtualTuple(slot);
+            if std::ptr::eq((*slot).tts_ops, &raw const pg_sys::TTSOpsVirtual) {
+                // What ExecStoreVirtualTuple does, without a call per row.
+                (*slot).tts_flags &= !(pg_sys::TTS_FLAG_EMPTY as u16);
+                (*slot).tts_nvalid = self.natts as i16;
+            } else {
+                pg_sys::ExecStoreVirtualTuple(slot);
+            }
         }
         self.returned += 1;
         Ok(true)

@@ -32,6 +32,22 @@ SELECT count(*) AS differing FROM (
   (SELECT ty_heap::text FROM ty_heap EXCEPT SELECT ty::text FROM ty)) x;
 SELECT k, b, i2, i4, i8, f4, f8 FROM ty ORDER BY k;
 SELECT k, n, n2, n3 FROM ty ORDER BY k;
+-- numerics come back in PostgreSQL's own binary form (digits, weight,
+-- display scale), the same bytes numeric_in makes of the heap twin's text
+SELECT count(*) AS binary_differences FROM ty d JOIN ty_heap h USING (k)
+ WHERE numeric_send(d.n) IS DISTINCT FROM numeric_send(h.n) OR numeric_send(d.n2) IS DISTINCT FROM numeric_send(h.n2)
+    OR numeric_send(d.n3) IS DISTINCT FROM numeric_send(h.n3) OR pg_column_size(d.n) IS DISTINCT FROM pg_column_size(h.n);
+CREATE TABLE ty_num (k int, a numeric(38,0), b numeric(20,9), c numeric(4,4), e numeric(12,2)) USING duckdb;
+CREATE TABLE ty_num_heap (LIKE ty_num);
+INSERT INTO ty_num_heap VALUES (1, 99999999999999999999999999999999999999, 99999999999.999999999, 0.9999, -0.00),
+  (2, -10000000000000000000000000000000000000, -0.000000001, -0.0001, 10000.50), (3, 0, 12345678901.234567891, 0, 0.05),
+  (4, 10000, 10000.0001, 0.1, -123456789.12);
+INSERT INTO ty_num SELECT * FROM ty_num_heap;
+SELECT count(*) AS binary_differences FROM ty_num d JOIN ty_num_heap h USING (k)
+ WHERE (numeric_send(d.a), numeric_send(d.b), numeric_send(d.c), numeric_send(d.e))
+   IS DISTINCT FROM (numeric_send(h.a), numeric_send(h.b), numeric_send(h.c), numeric_send(h.e));
+SELECT * FROM ty_num ORDER BY k;
+DROP TABLE ty_num, ty_num_heap;
 SELECT k, t, vc, ch, length(ch::text) AS chlen, octet_length(ch) AS choctets, nm FROM ty WHERE k < 5 ORDER BY k;
 SELECT k, by, d, tm FROM ty WHERE k <> 5 ORDER BY k;
 SET timezone = 'America/New_York';

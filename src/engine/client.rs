@@ -56,6 +56,16 @@ fn lost(what: impl std::fmt::Display) -> Error {
         .with_hint("The engine process may have restarted; see the server log. The transaction's DuckDB work was rolled back; retry it.")
 }
 
+/// A response owed for a request sent without waiting.
+enum Owed {
+    /// An Append's: only its error matters.
+    Ack,
+    /// A prefetched Fetch's, kept for the stream's next read.
+    Rows(u64),
+    /// One nobody waits for any more (its stream was closed).
+    Discard,
+}
+
 pub struct Client {
     /// The database the session is for (0: none, service requests only).
     database: u32,
@@ -65,8 +75,10 @@ pub struct Client {
     input: Vec<u8>,
     /// What one read(2) fills.
     scratch: Vec<u8>,
-    /// Responses still owed for requests sent without waiting (Append).
-    deferred: usize,
+    /// Responses still owed for requests sent without waiting, in order.
+    owed: std::collections::VecDeque<Owed>,
+    /// Prefetched batches that arrived: (stream, response).
+    kept: Vec<(u64, Response)>,
     /// The session can no longer be used (protocol out of step, engine gone).
     broken: bool,
     /// A Cancel was sent during the last request: the engine ended the
@@ -136,7 +148,7 @@ impl Client {
             pg_sys::AddWaitEventToSet(set, pg_sys::WL_EXIT_ON_PM_DEATH, pg_sys::PGINVALID_SOCKET, std::ptr::null_mut(), std::ptr::null_mut());
             set
         };
-        let mut client = Client { database, socket, events, input: Vec::new(), scratch: vec![0; 256 * 1024], deferred: 0, broken: false, cancelled: false, in_request: false };
+        let mut client = Client { database, socket, events, input: Vec::new(), scratch: vec![0; 256 * 1024], owed: Default::default(), kept: Vec::new(), broken: false, cancelled: false, in_request: false };
         let hello = Request::Hello { version: PROTOCOL_VERSION, pid: unsafe { pg_sys::MyProcPid }, database, create: database != 0 };
         match client.call(&hello, &mut |_| Ok(HeapOutcome::Failed("no statement".into())))? {
             Response::Ready { .. } => Ok(client),
@@ -256,19 +268,59 @@ impl Client {
         }
     }
 
-    /// Reads the responses still owed for requests sent without waiting.
+    /// Reads the responses still owed for requests sent without waiting:
+    /// an Append's error is returned, a prefetched batch kept.
     fn collect_deferred(&mut self) -> Result<()> {
         let mut first_error = None;
-        while self.deferred > 0 {
+        while let Some(owed) = self.owed.pop_front() {
             let r = self.read_response(false, &mut None)?;
-            self.deferred -= 1;
-            if let Response::Error { kind, message, .. } = r {
-                first_error.get_or_insert(EngineError { kind, message });
+            match (owed, r) {
+                (Owed::Ack, Response::Error { kind, message, .. }) => {
+                    first_error.get_or_insert(EngineError { kind, message });
+                }
+                (Owed::Ack | Owed::Discard, _) => {}
+                (Owed::Rows(stream), r) => self.kept.push((stream, r)),
             }
         }
         match first_error {
             Some(e) => Err(e.into_error()),
             None => Ok(()),
+        }
+    }
+
+    /// Asks for a stream's next batch without waiting for it, so the
+    /// engine produces it while this backend converts the last one.
+    pub fn prefetch(&mut self, stream: u64) -> Result<()> {
+        self.in_request = true;
+        self.write_all(&Request::Fetch { stream }.encode(), &mut None)?;
+        self.owed.push_back(Owed::Rows(stream));
+        self.in_request = false;
+        Ok(())
+    }
+
+    /// Whether a prefetched batch of `stream` is owed or has arrived.
+    pub fn has_prefetched(&self, stream: u64) -> bool {
+        self.kept.iter().any(|(s, _)| *s == stream) || self.owed.iter().any(|o| matches!(o, Owed::Rows(s) if *s == stream))
+    }
+
+    /// The prefetched response for `stream` (waiting for it if needed).
+    pub fn take_prefetched(&mut self, stream: u64) -> Result<Option<Response>> {
+        if !self.kept.iter().any(|(s, _)| *s == stream) {
+            self.in_request = true;
+            self.collect_deferred()?;
+            self.in_request = false;
+        }
+        Ok(self.kept.iter().position(|(s, _)| *s == stream).map(|i| self.kept.remove(i).1))
+    }
+
+    /// Forgets a closed stream's prefetched batch (one still owed is
+    /// read and dropped with the next response).
+    pub fn forget(&mut self, stream: u64) {
+        self.kept.retain(|(s, _)| *s != stream);
+        for o in self.owed.iter_mut() {
+            if matches!(o, Owed::Rows(s) if *s == stream) {
+                *o = Owed::Discard;
+            }
         }
     }
 
@@ -286,7 +338,7 @@ impl Client {
         self.in_request = true;
         self.collect_deferred()?;
         self.write_all(&request.encode(), &mut None)?;
-        self.deferred += 1;
+        self.owed.push_back(Owed::Ack);
         self.in_request = false;
         Ok(())
     }

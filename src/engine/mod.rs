@@ -366,7 +366,8 @@ pub fn open_stream(
     Ok(id)
 }
 
-/// The next batch of a stream; `None` at its end.
+/// The next batch of a stream; `None` at its end. While the caller
+/// converts a batch, the engine already produces the next (prefetch).
 pub fn next_batch(id: StreamId) -> Result<Option<Batch>> {
     let (pending, done) = with_state(|s| {
         let st = s.streams.get_mut(&id)?;
@@ -376,18 +377,32 @@ pub fn next_batch(id: StreamId) -> Result<Option<Batch>> {
     let batch = match pending {
         Some(b) => b,
         None if done => return Ok(None),
-        None => match call(Access::Read, &Request::Fetch { stream: id })? {
-            Response::Rows { batch, done, .. } => {
-                with_state(|s| {
-                    if let Some(st) = s.streams.get_mut(&id) {
-                        st.done = done;
-                    }
-                });
-                Batch::decode(batch).map_err(|e| Error::internal(e.to_string()))?
+        None => {
+            let prefetched = with_client(Access::Read, |c| c.take_prefetched(id))?;
+            let response = match prefetched {
+                Some(r) => r,
+                None => call(Access::Read, &Request::Fetch { stream: id })?,
+            };
+            match response {
+                Response::Rows { batch, done, .. } => {
+                    with_state(|s| {
+                        if let Some(st) = s.streams.get_mut(&id) {
+                            st.done = done;
+                        }
+                    });
+                    Batch::decode(batch).map_err(|e| Error::internal(e.to_string()))?
+                }
+                Response::Error { kind, message, .. } => {
+                    with_state(|s| lose_transaction(s, "A DuckDB statement of this transaction failed or was canceled, which rolls back DuckDB's transaction."));
+                    return Err(crate::engine_server::ffi::DuckError::new(message, kind).into());
+                }
+                other => return Err(client::unexpected_response(&other)),
             }
-            other => return Err(client::unexpected_response(&other)),
-        },
+        }
     };
+    if !with_state(|s| s.streams.get(&id).is_none_or(|st| st.done)) {
+        with_client(Access::Read, |c| if c.has_prefetched(id) { Ok(()) } else { c.prefetch(id) })?;
+    }
     // A data-modifying stream's first RETURNING row: every change is made.
     if batch.rows() > 0 {
         with_state(|s| {
@@ -414,15 +429,16 @@ fn close_heap(id: StreamId) {
 pub fn close_stream(id: StreamId) {
     let open = STATE.with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.streams.remove(&id)).is_some_and(|st| !st.done));
     close_heap(id);
-    if open && unsafe { pg_sys::IsTransactionState() } {
-        CLIENT.with(|c| {
-            if let Ok(mut c) = c.try_borrow_mut() {
-                if let Some(client) = c.as_mut().filter(|c| !c.is_broken()) {
+    CLIENT.with(|c| {
+        if let Ok(mut c) = c.try_borrow_mut() {
+            if let Some(client) = c.as_mut().filter(|c| !c.is_broken()) {
+                client.forget(id);
+                if open && unsafe { pg_sys::IsTransactionState() } {
                     let _ = client.send(&Request::Close { stream: id });
                 }
             }
-        });
-    }
+        }
+    });
 }
 
 /// Buffers rows for `storage`: `fill` writes into the buffer's batch. The

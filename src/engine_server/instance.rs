@@ -16,6 +16,7 @@ use duckam_logic::wire::{EngineStatus, ErrorKind, SessionInfo};
 use parking_lot::Mutex;
 
 use super::ffi::{Connection, Database, DuckError, DuckResult};
+use super::group_commit::GroupCommitter;
 use super::heapfn;
 
 /// What the engine is started with (the duckam.* settings, read by the
@@ -73,6 +74,7 @@ pub struct Engine {
     db: Database,
     pub settings: Settings,
     attached: Mutex<HashMap<u32, Activity>>,
+    committers: Mutex<HashMap<u32, Arc<GroupCommitter>>>,
     sessions: Mutex<HashMap<u64, Arc<SessionEntry>>>,
     next_session: AtomicU64,
     log: Sender<String>,
@@ -115,6 +117,7 @@ impl Engine {
             db,
             settings,
             attached: Mutex::new(HashMap::new()),
+            committers: Mutex::new(HashMap::new()),
             sessions: Mutex::new(HashMap::new()),
             next_session: AtomicU64::new(1),
             log,
@@ -162,6 +165,20 @@ impl Engine {
         conn.execute(PG_SEMANTICS_MACROS)?;
         conn.execute("PRAGMA enable_profiling = 'no_output'")?;
         Ok(conn)
+    }
+
+    /// The group committer of `database` (started on first use).
+    pub fn group_committer(&self, database: u32) -> DuckResult<Arc<GroupCommitter>> {
+        let mut committers = self.committers.lock();
+        if let Some(c) = committers.get(&database) {
+            return Ok(c.clone());
+        }
+        let conn = self.db.connect()?;
+        conn.execute(&format!("USE {}", naming::quote_ident(&catalog_name(database))))?;
+        let c = GroupCommitter::start(conn, format!("duckam-commit-{database}"))
+            .map_err(|e| DuckError::new(format!("could not start a group committer: {e}"), ErrorKind::Engine))?;
+        committers.insert(database, c.clone());
+        Ok(c)
     }
 
     /// Notes a commit that wrote to `database` (for idle checkpoints).
@@ -223,6 +240,8 @@ impl Engine {
         while self.sessions.lock().values().any(|s| s.database == database) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(10));
         }
+        // Its committer's connection uses the database too.
+        drop(self.committers.lock().remove(&database));
         if self.attached.lock().remove(&database).is_some() {
             let sql = format!("DETACH {}", naming::quote_ident(&catalog_name(database)));
             self.maintenance.lock().execute(&sql)?;

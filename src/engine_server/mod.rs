@@ -13,6 +13,7 @@
 
 mod convert;
 pub mod ffi;
+mod group_commit;
 mod heapfn;
 mod instance;
 mod session;

@@ -23,6 +23,7 @@ use duckam_logic::wire::{Batch, BatchBuilder, ErrorKind, HeapScan, Request, Resp
 use parking_lot::Mutex;
 
 use super::convert;
+use super::group_commit::GROUP_MAX_ROWS;
 use super::ffi::{Appender, Connection, DuckError, DuckResult, InterruptHandle, Prepared, QueryResult};
 use super::heapfn::{HeapLink, HeapQuery};
 use super::instance::{Engine, SessionEntry};
@@ -349,6 +350,13 @@ impl Session {
     fn append(&mut self, catalog: Option<&str>, table: &str, batch: Vec<u8>, commit: bool) -> Outcome {
         self.release_connection()?;
         let batch = Batch::decode(batch).map_err(|e| DuckError::new(e.to_string(), ErrorKind::Engine))?;
+        if commit && !self.in_txn && catalog.is_none() && batch.rows() <= GROUP_MAX_ROWS {
+            // The transaction's only DuckDB work: committed with others'.
+            let rows = batch.rows() as u64;
+            self.engine.group_committer(self.entry.database)?.commit(None, table.to_string(), batch)?;
+            self.engine.committed(self.entry.database);
+            return Ok(Some(Response::Done { changed: rows }));
+        }
         let on_its_own = commit && !self.in_txn && batch.rows() <= AUTOCOMMIT_APPEND_ROWS;
         if !on_its_own {
             self.begin()?;

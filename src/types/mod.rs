@@ -14,7 +14,7 @@ use pgrx::pg_sys;
 
 use crate::error::{Error, Result};
 
-pub use from_duck::read_batch;
+pub use from_duck::{read_batch, Arena};
 pub use to_duck::write_row;
 
 /// How one column's values are converted.
