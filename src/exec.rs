@@ -245,7 +245,7 @@ unsafe extern "C-unwind" fn next(ss: *mut pg_sys::ScanState) -> *mut pg_sys::Tup
             reader::clear_slot(slot);
             if !(*st).ran {
                 (*st).ran = true;
-                let n = engine::write_counted(storage, reader.sql(), reader.params(), reader.heap_scans()).or_report();
+                let n = engine::write_counted(storage, reader.sql(), reader.params(), reader.heap_scans(), reader.profiling).or_report();
                 (*estate).es_processed += n;
                 if reader.profiling {
                     reader.profile = engine::last_profile();

@@ -140,7 +140,8 @@ impl RowReader {
             None => {
                 let expected: Vec<_> = self.columns.iter().map(|c| c.duck.clone()).collect();
                 let expected = (!expected.is_empty()).then_some(expected.as_slice());
-                let id = engine::open_stream(&self.sql, &self.params, self.writes, &self.heap, expected, self.estate)?;
+                let open = engine::Open { writes: self.writes, expected, estate: self.estate, profile: self.profiling };
+                let id = engine::open_stream(&self.sql, &self.params, &self.heap, open)?;
                 self.stream = Some(id);
                 id
             }

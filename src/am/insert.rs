@@ -39,9 +39,9 @@ unsafe fn has_after_row_insert_triggers(rel: pg_sys::Relation) -> bool {
     !td.is_null() && (*td).trig_insert_after_row
 }
 
-/// Gives the slot a TID and, when AFTER ROW triggers will ask for it,
-/// remembers a copy of the row under that TID.
-unsafe fn remember(rel: pg_sys::Relation, slot: *mut pg_sys::TupleTableSlot) {
+/// Gives each inserted slot a TID and, when AFTER ROW triggers will ask
+/// for them, remembers a copy of each row under its TID.
+unsafe fn remember(rel: pg_sys::Relation, slots: &[*mut pg_sys::TupleTableSlot]) {
     let keep = has_after_row_insert_triggers(rel);
     INSERTED.with(|i| {
         let mut i = i.borrow_mut();
@@ -50,43 +50,50 @@ unsafe fn remember(rel: pg_sys::Relation, slot: *mut pg_sys::TupleTableSlot) {
             i.next = 1;
             i.rows.clear();
         }
-        let n = i.next;
-        i.next += 1;
-        set_synthetic_tid(&mut (*slot).tts_tid, n);
-        if keep {
-            let old = pg_sys::MemoryContextSwitchTo(pg_sys::TopTransactionContext);
-            let tuple = ((*(*slot).tts_ops).copy_heap_tuple.expect("slot can copy a heap tuple"))(slot);
-            pg_sys::MemoryContextSwitchTo(old);
-            i.rows.insert(((*rel).rd_id.to_u32(), n), tuple);
+        for &slot in slots {
+            let n = i.next;
+            i.next += 1;
+            set_synthetic_tid(&mut (*slot).tts_tid, n);
+            (*slot).tts_tableOid = (*rel).rd_id;
+            if keep {
+                let old = pg_sys::MemoryContextSwitchTo(pg_sys::TopTransactionContext);
+                let tuple = ((*(*slot).tts_ops).copy_heap_tuple.expect("slot can copy a heap tuple"))(slot);
+                pg_sys::MemoryContextSwitchTo(old);
+                i.rows.insert(((*rel).rd_id.to_u32(), n), tuple);
+            }
         }
     });
-    (*slot).tts_tableOid = (*rel).rd_id;
 }
 
+/// Converts the slots' rows into the relation's insert buffer, all in one
+/// visit of the buffer (COPY hands over up to 1000 rows per call).
 fn insert_slots(rel: pg_sys::Relation, slots: &[*mut pg_sys::TupleTableSlot]) -> Result<()> {
     let columns = columns_of(rel)?;
     let storage = storage_of(rel);
     let natts = unsafe { (*(*rel).rd_att).natts };
-    for &slot in slots {
-        unsafe {
-            if ((*slot).tts_nvalid as i32) < natts {
-                pg_sys::slot_getsomeattrs_int(slot, natts);
+    engine::with_insert_buffer(
+        storage,
+        || (table_of(rel), types::storage_types(&columns)),
+        |buf| {
+            for &slot in slots {
+                let (values, nulls) = unsafe {
+                    if ((*slot).tts_nvalid as i32) < natts {
+                        pg_sys::slot_getsomeattrs_int(slot, natts);
+                    }
+                    (
+                        std::slice::from_raw_parts((*slot).tts_values, natts as usize),
+                        std::slice::from_raw_parts((*slot).tts_isnull, natts as usize),
+                    )
+                };
+                types::write_row(&columns, values, nulls, &mut buf.batch)?;
             }
-        }
-        let (values, nulls) = unsafe {
-            (
-                std::slice::from_raw_parts((*slot).tts_values, natts as usize),
-                std::slice::from_raw_parts((*slot).tts_isnull, natts as usize),
-            )
-        };
-        engine::with_insert_buffer(
-            storage,
-            || (table_of(rel), types::storage_types(&columns)),
-            |buf| types::write_row(&columns, values, nulls, &mut buf.batch),
-        )?;
-        unsafe { remember(rel, slot) };
+            Ok(())
+        },
+    )?;
+    unsafe {
+        remember(rel, slots);
+        pg_sys::pgstat_count_heap_insert(rel, slots.len() as i64);
     }
-    unsafe { pg_sys::pgstat_count_heap_insert(rel, slots.len() as i64) };
     Ok(())
 }
 

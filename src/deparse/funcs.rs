@@ -141,13 +141,13 @@ pub unsafe fn operator(
             Ok(int_modulo(l, r))
         }
         // Floats: DuckDB gives ±inf where PostgreSQL raises an error; the
-        // pg_f* macros (engine) raise PostgreSQL's errors instead.
+        // pg_f* macros (engine_server/instance.rs) raise PostgreSQL's errors instead.
         "+" | "-" | "*" | "/" if floats => {
             let f = match name.as_str() {
-                "+" => "pg_fadd",
-                "-" => "pg_fsub",
-                "*" => "pg_fmul",
-                _ => "pg_fdiv",
+                "+" => "memory.main.pg_fadd",
+                "-" => "memory.main.pg_fsub",
+                "*" => "memory.main.pg_fmul",
+                _ => "memory.main.pg_fdiv",
             };
             let (l, r) = both(ctx)?;
             Ok(call(f, vec![l, r]))

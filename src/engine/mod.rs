@@ -236,8 +236,9 @@ pub fn append(catalog: Option<&str>, table: &str, batch: &BatchBuilder, storage:
 /// Runs a data-modifying statement with parameters (no RETURNING) on
 /// behalf of `storage`; returns DuckDB's count of rows changed. Only a
 /// statement that changed rows marks the transaction as written.
-pub fn write_counted(storage: u32, sql: &str, params: &[Option<String>], heap: &[HeapSource]) -> Result<u64> {
-    let id = open_stream(sql, params, Some(storage), heap, Some(&[DuckType::BigInt]), None)?;
+pub fn write_counted(storage: u32, sql: &str, params: &[Option<String>], heap: &[HeapSource], profile: bool) -> Result<u64> {
+    let open = Open { writes: Some(storage), expected: Some(&[DuckType::BigInt]), profile, ..Open::default() };
+    let id = open_stream(sql, params, heap, open)?;
     let counted = (|| -> Result<u64> {
         let mut n = 0;
         while let Some(batch) = next_batch(id)? {
@@ -294,20 +295,25 @@ fn check_types(got: &[std::result::Result<DuckType, String>], expected: Option<&
     Ok(())
 }
 
+/// How `open_stream` runs a statement.
+#[derive(Default)]
+pub struct Open<'a> {
+    /// The storage (relfilenode) a data-modifying statement changes,
+    /// recorded for savepoint handling.
+    pub writes: Option<u32>,
+    /// The result's column types, checked before any value is read.
+    pub expected: Option<&'a [DuckType]>,
+    /// The executor state of the statement's DuckDB scan, whose snapshot
+    /// is taken again if the engine asks (snapshot.rs).
+    pub estate: Option<*mut pg_sys::EState>,
+    /// DuckDB's profiler must be on (EXPLAIN ANALYZE).
+    pub profile: bool,
+}
+
 /// Starts a statement; returns its stream for `next_batch` / `close_stream`.
-/// `writes`: the storage (relfilenode) a data-modifying statement changes,
-/// recorded for savepoint handling. `heap`: what its `pg_heap(k)` read.
-/// `expected`: the result's column types, checked before any value is read.
-/// `estate`: the executor state of the statement's DuckDB scan, whose
-/// snapshot is taken again if the engine asks (snapshot.rs).
-pub fn open_stream(
-    sql: &str,
-    params: &[Option<String>],
-    writes: Option<u32>,
-    heap: &[HeapSource],
-    expected: Option<&[DuckType]>,
-    estate: Option<*mut pg_sys::EState>,
-) -> Result<StreamId> {
+/// `heap`: what its `pg_heap(k)` read.
+pub fn open_stream(sql: &str, params: &[Option<String>], heap: &[HeapSource], open: Open) -> Result<StreamId> {
+    let Open { writes, expected, estate, profile } = open;
     let access = if writes.is_some() { Access::Write } else { Access::Read };
     let mut autocommit = if writes.is_none() { snapshot::take_autocommit() } else { None };
     if autocommit.is_none() {
@@ -332,6 +338,7 @@ pub fn open_stream(
             heap: scans.clone(),
             materialize: !heap.is_empty(),
             autocommit: autocommit.map(snapshot::sent),
+            profile,
         };
         match call(access, &request) {
             // A mixed commit entered between the snapshots: take both again.
@@ -533,7 +540,7 @@ pub fn last_profile() -> Option<ProfileNode> {
 /// Runs a query whose columns are all VARCHAR; returns its rows.
 pub fn query_text_rows(access: Access, sql: &str) -> Result<Vec<Vec<String>>> {
     prepare(access)?;
-    let id = open_stream(sql, &[], None, &[], None, None)?;
+    let id = open_stream(sql, &[], &[], Open::default())?;
     let mut rows = Vec::new();
     let read = (|| -> Result<()> {
         while let Some(batch) = next_batch(id)? {
@@ -549,7 +556,7 @@ pub fn query_text_rows(access: Access, sql: &str) -> Result<Vec<Vec<String>>> {
 
 /// Runs a query returning one BIGINT (e.g. count(*)).
 pub fn query_i64(sql: &str) -> Result<i64> {
-    let id = open_stream(sql, &[], None, &[], Some(&[DuckType::BigInt]), None)?;
+    let id = open_stream(sql, &[], &[], Open { expected: Some(&[DuckType::BigInt]), ..Open::default() })?;
     let first = next_batch(id);
     close_stream(id);
     Ok(match first? {

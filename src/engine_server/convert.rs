@@ -90,6 +90,17 @@ fn fill_vector(v: Vector, src: ColumnView, t: &DuckType, start: usize, n: usize,
             }
         }
         Physical::Bytes => {
+            if src.validity_words().is_none() {
+                if at == 0 {
+                    v.set_all_valid(n);
+                } else {
+                    (0..n).for_each(|r| v.set_valid(at + r));
+                }
+                for r in 0..n {
+                    v.set_bytes(at + r, src.bytes(start + r));
+                }
+                return;
+            }
             for r in 0..n {
                 if src.is_valid(start + r) {
                     v.set_valid(at + r);

@@ -33,18 +33,19 @@ pub struct Settings {
 
 /// Float arithmetic with PostgreSQL's errors: DuckDB returns ±inf or 0
 /// where PostgreSQL's float8 operators raise "value out of range" or
-/// "division by zero". The deparser spells float + - * / with these.
-/// Temporary macros live per connection, so every session creates them.
+/// "division by zero". The deparser spells float + - * / with these
+/// (memory.main.pg_fadd, …). Created once, in the instance's in-memory
+/// root catalog, so a new session has nothing to create.
 const PG_SEMANTICS_MACROS: &str = "
-CREATE TEMP MACRO pg_float_checked(r, a, b, zero_ok) AS (CASE
+CREATE MACRO memory.main.pg_float_checked(r, a, b, zero_ok) AS (CASE
     WHEN isinf(r) AND NOT isinf(a) AND NOT isinf(b) THEN error('value out of range: overflow')
     WHEN r = 0 AND NOT zero_ok THEN error('value out of range: underflow')
     ELSE r END);
-CREATE TEMP MACRO pg_fadd(a, b) AS pg_float_checked(a + b, a, b, true);
-CREATE TEMP MACRO pg_fsub(a, b) AS pg_float_checked(a - b, a, b, true);
-CREATE TEMP MACRO pg_fmul(a, b) AS pg_float_checked(a * b, a, b, a = 0 OR b = 0);
-CREATE TEMP MACRO pg_fdiv(a, b) AS (CASE WHEN b = 0 AND NOT isnan(a) THEN error('division by zero')
-    ELSE pg_float_checked(a / b, a, b, a = 0 OR isinf(b)) END);
+CREATE MACRO memory.main.pg_fadd(a, b) AS memory.main.pg_float_checked(a + b, a, b, true);
+CREATE MACRO memory.main.pg_fsub(a, b) AS memory.main.pg_float_checked(a - b, a, b, true);
+CREATE MACRO memory.main.pg_fmul(a, b) AS memory.main.pg_float_checked(a * b, a, b, a = 0 OR b = 0);
+CREATE MACRO memory.main.pg_fdiv(a, b) AS (CASE WHEN b = 0 AND NOT isnan(a) THEN error('division by zero')
+    ELSE memory.main.pg_float_checked(a / b, a, b, a = 0 OR isinf(b)) END);
 ";
 
 /// Write activity of an attached database, for idle checkpoints.
@@ -111,6 +112,7 @@ impl Engine {
         // may change once the configuration is locked.
         maintenance.execute("SET allowed_configs = ['enable_profiling']")?;
         heapfn::register(&maintenance)?;
+        maintenance.execute(PG_SEMANTICS_MACROS)?;
         maintenance.execute("SET lock_configuration = true")?;
         Ok(Engine {
             maintenance: Mutex::new(maintenance),
@@ -162,8 +164,6 @@ impl Engine {
             self.attach(database, create)?;
             conn.execute(&format!("USE {}", naming::quote_ident(&catalog_name(database))))?;
         }
-        conn.execute(PG_SEMANTICS_MACROS)?;
-        conn.execute("PRAGMA enable_profiling = 'no_output'")?;
         Ok(conn)
     }
 

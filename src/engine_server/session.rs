@@ -179,17 +179,34 @@ impl StatementCache {
     }
 }
 
-/// BEGIN, COMMIT and ROLLBACK, prepared once per session (parsing them
-/// each time costs DuckDB more than running them).
+/// BEGIN, COMMIT and ROLLBACK, each prepared at its first use in a session
+/// (parsing them each time costs DuckDB more than running them; preparing
+/// them all up front would slow every new connection).
+#[derive(Default)]
 struct TransactionStatements {
-    begin: Prepared,
-    commit: Prepared,
-    rollback: Prepared,
+    begin: Option<Prepared>,
+    commit: Option<Prepared>,
+    rollback: Option<Prepared>,
 }
 
 impl TransactionStatements {
-    fn new(conn: &Connection) -> DuckResult<TransactionStatements> {
-        Ok(TransactionStatements { begin: conn.prepare("BEGIN TRANSACTION")?, commit: conn.prepare("COMMIT")?, rollback: conn.prepare("ROLLBACK")? })
+    fn run(slot: &mut Option<Prepared>, conn: &Connection, sql: &str) -> DuckResult<()> {
+        if slot.is_none() {
+            *slot = Some(conn.prepare(sql)?);
+        }
+        slot.as_mut().expect("prepared").run(&[], false).map(drop)
+    }
+
+    fn begin(&mut self, conn: &Connection) -> DuckResult<()> {
+        Self::run(&mut self.begin, conn, "BEGIN TRANSACTION")
+    }
+
+    fn commit(&mut self, conn: &Connection) -> DuckResult<()> {
+        Self::run(&mut self.commit, conn, "COMMIT")
+    }
+
+    fn rollback(&mut self, conn: &Connection) -> DuckResult<()> {
+        Self::run(&mut self.rollback, conn, "ROLLBACK")
     }
 }
 
@@ -205,6 +222,8 @@ struct Session {
     outbox: Arc<Outbox>,
     link: Arc<HeapLink>,
     cancelled: Arc<AtomicBool>,
+    /// DuckDB's profiler is on (turned on at the first EXPLAIN ANALYZE).
+    profiling: bool,
     in_txn: bool,
     /// The transaction changed something (decides idle checkpoints).
     wrote: bool,
@@ -240,9 +259,9 @@ impl Session {
 
     fn begin(&mut self) -> DuckResult<()> {
         if !self.in_txn {
-            self.tx.begin.run(&[], false)?;
+            self.tx.begin(&self.conn)?;
             if let Err(e) = self.touch_database() {
-                let _ = self.tx.rollback.run(&[], false);
+                let _ = self.tx.rollback(&self.conn);
                 return Err(e);
             }
             self.in_txn = true;
@@ -266,7 +285,7 @@ impl Session {
             self.streams.remove(&id);
         }
         if self.in_txn {
-            if let Err(e) = self.tx.rollback.run(&[], false) {
+            if let Err(e) = self.tx.rollback(&self.conn) {
                 self.engine.log(format!("pg_duckam engine: rollback for backend {} failed: {}", self.entry.pid, e.message));
             }
             self.in_txn = false;
@@ -288,8 +307,12 @@ impl Session {
     /// Runs a statement as stream `stream`. `autocommit`: a read-only one
     /// with no transaction open runs in a DuckDB transaction of its own,
     /// once its snapshot passes the backend's check.
-    fn query(&mut self, stream: u64, sql: &str, params: &[Option<String>], heap: Vec<HeapScan>, materialize: bool, autocommit: Option<u64>) -> Outcome {
+    fn query(&mut self, stream: u64, sql: &str, params: &[Option<String>], heap: Vec<HeapScan>, materialize: bool, autocommit: Option<u64>, profile: bool) -> Outcome {
         self.release_connection()?;
+        if profile && !self.profiling {
+            self.conn.execute("PRAGMA enable_profiling = 'no_output'")?;
+            self.profiling = true;
+        }
         let autocommit = autocommit.filter(|_| !self.in_txn);
         if autocommit.is_none() {
             self.begin()?;
@@ -385,7 +408,7 @@ impl Session {
         if self.in_txn {
             self.in_txn = false;
             self.entry.in_transaction.store(false, Ordering::Relaxed);
-            self.tx.commit.run(&[], false)?;
+            self.tx.commit(&self.conn)?;
             if self.wrote {
                 self.engine.committed(self.entry.database);
             }
@@ -410,9 +433,9 @@ impl Session {
                 }
                 Ok(Some(Response::Done { changed: 0 }))
             }
-            Request::Query { stream, sql, params, heap, materialize, autocommit } => {
+            Request::Query { stream, sql, params, heap, materialize, autocommit, profile } => {
                 self.set_state("active", Some(&sql));
-                self.query(stream, &sql, &params, heap, materialize, autocommit)
+                self.query(stream, &sql, &params, heap, materialize, autocommit, profile)
             }
             Request::Fetch { stream } => {
                 self.set_state("active", None);
@@ -545,17 +568,11 @@ pub fn serve(socket: UnixStream, engine: Arc<Engine>) {
         HeapLink::unregister(&conn);
         return;
     };
-    let tx = match TransactionStatements::new(&conn) {
-        Ok(tx) => tx,
-        Err(e) => {
-            let _ = outbox.send(&Response::Error { kind: e.kind, message: e.message, ended: false });
-            return;
-        }
-    };
     let mut session = Session {
         engine: engine.clone(),
         conn,
-        tx,
+        tx: TransactionStatements::default(),
+        profiling: false,
         entry,
         outbox,
         link,

@@ -15,7 +15,11 @@ use crate::error::{Error, Result};
 /// Bytes of a (possibly toasted or short-header) varlena Datum. The
 /// detoasted copy lives in the current memory context.
 unsafe fn varlena_bytes<'a>(d: pg_sys::Datum) -> &'a [u8] {
-    let v = pg_sys::pg_detoast_datum_packed(d.cast_mut_ptr());
+    let p = d.cast_mut_ptr::<pg_sys::varlena>();
+    let header = *(p as *const u8);
+    // Compressed (4-byte header, low bits 10) or external (1-byte header
+    // 0x01) values need detoasting; plain ones are read in place.
+    let v = if header & 0x03 == 0x02 || header == 0x01 { pg_sys::pg_detoast_datum_packed(p) } else { p };
     pgrx::varlena::varlena_to_byte_slice(v)
 }
 

@@ -44,8 +44,9 @@ pub enum Request {
     /// the end before answering (queries with heap scans: the backend
     /// serves them only while it waits). `autocommit`: a read-only
     /// statement with no DuckDB transaction, run in one of its own, with
-    /// `Begin`'s check.
-    Query { stream: u64, sql: String, params: Vec<Option<String>>, heap: Vec<HeapScan>, materialize: bool, autocommit: Option<u64> },
+    /// `Begin`'s check. `profile`: DuckDB's profiler must be on (EXPLAIN
+    /// ANALYZE; it stays on for the session).
+    Query { stream: u64, sql: String, params: Vec<Option<String>>, heap: Vec<HeapScan>, materialize: bool, autocommit: Option<u64>, profile: bool },
     Fetch { stream: u64 },
     /// No response.
     Close { stream: u64 },
@@ -260,7 +261,7 @@ impl Request {
                 e.bool(*fresh);
                 e.opt_u64(*check);
             }),
-            Request::Query { stream, sql, params, heap, materialize, autocommit } => frame(3, |e| {
+            Request::Query { stream, sql, params, heap, materialize, autocommit, profile } => frame(3, |e| {
                 e.u64(*stream);
                 e.str(sql);
                 e.u32(params.len() as u32);
@@ -278,6 +279,7 @@ impl Request {
                 }
                 e.bool(*materialize);
                 e.opt_u64(*autocommit);
+                e.bool(*profile);
             }),
             Request::Fetch { stream } => frame(4, |e| e.u64(*stream)),
             Request::Close { stream } => frame(5, |e| e.u64(*stream)),
@@ -336,7 +338,7 @@ impl Request {
                     }
                     heap.push(HeapScan { columns, estimate: d.opt_u64()? });
                 }
-                Request::Query { stream, sql, params, heap, materialize: d.bool()?, autocommit: d.opt_u64()? }
+                Request::Query { stream, sql, params, heap, materialize: d.bool()?, autocommit: d.opt_u64()?, profile: d.bool()? }
             }
             4 => Request::Fetch { stream: d.u64()? },
             5 => Request::Close { stream: d.u64()? },
@@ -537,6 +539,7 @@ mod tests {
                 }],
                 materialize: true,
                 autocommit: Some(3),
+                profile: true,
             },
             Request::Fetch { stream: 7 },
             Request::Close { stream: 7 },
@@ -601,7 +604,7 @@ mod tests {
 
     #[test]
     fn truncated_and_unknown_messages_are_errors() {
-        let f = Request::Query { stream: 1, sql: "SELECT 1".into(), params: vec![None], heap: vec![], materialize: false, autocommit: None }.encode();
+        let f = Request::Query { stream: 1, sql: "SELECT 1".into(), params: vec![None], heap: vec![], materialize: false, autocommit: None, profile: false }.encode();
         let b = body(&f);
         for cut in 1..b.len() {
             assert!(Request::decode(&b[..cut]).is_err(), "cut at {cut}");
