@@ -45,9 +45,10 @@ impl Error {
 
     /// Raises the error in PostgreSQL; does not return.
     pub fn report(self) -> ! {
-        if self.code == PgSqlErrorCode::ERRCODE_QUERY_CANCELED {
-            // DuckDB stopped because PostgreSQL has an interrupt pending:
-            // let PostgreSQL raise its own cancel / timeout error.
+        if self.code == PgSqlErrorCode::ERRCODE_QUERY_CANCELED || crate::engine::cancel_pending() {
+            // DuckDB stopped because PostgreSQL has an interrupt pending
+            // (whichever error the stopped statement ended with): let
+            // PostgreSQL raise its own cancel / timeout error.
             pgrx::pg_sys::check_for_interrupts!();
         }
         let mut report = ErrorReport::new(self.code, self.message, "pg_duckam");
@@ -111,6 +112,7 @@ impl From<DuckError> for Error {
         // Errors the deparser asks DuckDB to raise with PostgreSQL's
         // wording, and DuckDB errors that are PostgreSQL errors by meaning.
         let by_message = [
+            ("No space left on device", PgSqlErrorCode::ERRCODE_DISK_FULL),
             ("Division by zero", PgSqlErrorCode::ERRCODE_DIVISION_BY_ZERO),
             ("division by zero", PgSqlErrorCode::ERRCODE_DIVISION_BY_ZERO),
             ("value out of range", PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
@@ -120,7 +122,12 @@ impl From<DuckError> for Error {
         if let Some((_, code)) = by_message.iter().find(|(m, _)| e.message.contains(m)) {
             let message = e.message.split_once("Error: ").map(|(_, m)| m).unwrap_or(&e.message);
             let message = message.lines().next().unwrap_or(message).trim_start_matches("pg_duckam: ");
-            return Error::new(*code, format!("duckdb: {message}"));
+            let err = Error::new(*code, format!("duckdb: {message}"));
+            return if *code == PgSqlErrorCode::ERRCODE_DISK_FULL {
+                err.with_hint("The disk holding the DuckDB file or duckam.temp_directory (where DuckDB spills) is full.")
+            } else {
+                err
+            };
         }
         // Integer overflow: PostgreSQL's own wording.
         for (duck, pg) in [("INT16", "smallint"), ("INT32", "integer"), ("INT64", "bigint")] {
@@ -135,12 +142,26 @@ impl From<DuckError> for Error {
             ErrorKind::OutOfRange => PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
             ErrorKind::Engine | ErrorKind::Other => PgSqlErrorCode::ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
         };
-        let mut err = Error::new(code, format!("duckdb: {}", e.message));
         if e.kind == ErrorKind::OutOfMemory {
-            err = err.with_hint("Raise duckam.memory_limit, or check duckam.temp_directory has space to spill.");
+            // DuckDB's own advice that follows (SET threads, SET
+            // memory_limit) is not something a PostgreSQL user can do.
+            return Error::new(code, "out of memory in the pg_duckam engine")
+                .with_detail(format!("duckdb: {}", first_line(&e.message)))
+                .with_hint("Raise duckam.memory_limit (the engine's memory for all sessions; restart needed), or give duckam.temp_directory more space to spill.");
+        }
+        // The first line is the error; DuckDB's context lines (the
+        // generated SQL it points into) go to DETAIL.
+        let mut err = Error::new(code, format!("duckdb: {}", first_line(&e.message)));
+        let rest = e.message.lines().skip(1).map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n");
+        if !rest.is_empty() {
+            err = err.with_detail(rest);
         }
         err
     }
+}
+
+fn first_line(message: &str) -> &str {
+    message.lines().next().unwrap_or(message)
 }
 
 /// `result.or_report()` raises the error as a PostgreSQL ERROR.

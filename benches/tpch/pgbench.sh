@@ -104,4 +104,5 @@ done
 for s in a b; do
     "$PGBIN/psql" -X -qAt -d "$db" -c "DROP TABLE $s.bench_history"
 done
-/usr/bin/python3 "$here/memory.py" "host=$PGHOST port=$PGPORT user=$PGUSER dbname=$db" 20 "$out/memory.csv"
+/usr/bin/python3 "$here/memory.py" "host=$PGHOST port=$PGPORT user=$PGUSER dbname=$db" 20 "$out/memory.csv" \
+    "$CARGO_TARGET_DIR/release/duckdb_standalone" "$("$PGBIN/psql" -X -qAt -d "$db" -c "SHOW duckam.threads")"

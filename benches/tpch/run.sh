@@ -149,7 +149,8 @@ echo "tpch: pgbench done"
 
 # c: standalone DuckDB with pg_duckam's thread count.
 threads=$(psql -c "SHOW duckam.threads")
-"$CARGO_TARGET_DIR/release/duckdb_standalone" "$data" "$here/schema.sql" "$here/queries" "$runs" "$threads" "$timeout" >> "$csv"
+"$CARGO_TARGET_DIR/release/duckdb_standalone" "$data" "$here/schema.sql" "$here/queries" "$runs" "$threads" "$timeout" \
+    "$latency_tx" "$out/pgbench.csv" >> "$csv"
 
 cat > "$out/facts.env" <<EOF
 sf=$sf

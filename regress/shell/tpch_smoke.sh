@@ -12,6 +12,6 @@ expect "queries in the report" "$(grep -c '^| q[0-9][0-9] |' "$out/report.md")" 
 expect "standalone DuckDB answered every query" "$(grep -c '^c,q[0-9][0-9],1,[0-9.]*,ok$' "$out/results.csv")" 22
 expect "correctness line" "$(grep -c 'all equal' "$out/report.md")" 1
 expect "heap ⨝ duckdb join ran in DuckDB" "$(grep -c '^b,mixed:orders_heap,0,0,duckdb$' "$out/results.csv")" 1
-expect "pgbench rows (4 latency + 4 concurrency + 2 mixed + 1 eight-writer, per system)" "$(tail -n +2 "$out/pgbench.csv" | wc -l)" 22
-expect "memory rows (heap, duckdb)" "$(tail -n +2 "$out/memory.csv" | wc -l)" 2
+expect "pgbench rows (4 latency + 4 concurrency + 2 mixed + 1 eight-writer per system, 3 standalone floors)" "$(tail -n +2 "$out/pgbench.csv" | wc -l)" 25
+expect "memory rows (heap, duckdb, stage 1 reproduced)" "$(tail -n +2 "$out/memory.csv" | wc -l)" 3
 expect "report has the eight-writer and memory sections" "$(grep -c '^## Eight writers\|^## Memory' "$out/report.md")" 2

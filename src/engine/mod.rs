@@ -9,6 +9,7 @@
 //! served from this backend's main thread (heap.rs).
 
 mod client;
+pub use client::cancel_pending;
 mod heap;
 mod pgscan;
 pub mod snapshot;

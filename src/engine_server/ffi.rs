@@ -131,6 +131,12 @@ pub struct Connection {
 
 unsafe impl Send for Connection {}
 
+impl Drop for Connection {
+    fn drop(&mut self) {
+        unsafe { ffi::duckdb_disconnect(&mut self.raw) }
+    }
+}
+
 /// A handle that can interrupt the connection's running query from another
 /// thread (duckdb_interrupt is thread-safe). Valid only while the
 /// Connection lives: a session joins every thread holding one before it
@@ -331,12 +337,6 @@ impl Appender {
 impl Drop for Appender {
     fn drop(&mut self) {
         unsafe { ffi::duckdb_appender_destroy(&mut self.raw) };
-    }
-}
-
-impl Drop for Connection {
-    fn drop(&mut self) {
-        unsafe { ffi::duckdb_disconnect(&mut self.raw) }
     }
 }
 

@@ -36,7 +36,8 @@ use instance::{Engine, Settings};
 /// process runs in it), which keeps it short of the 108-byte limit.
 pub const SOCKET: &str = "pg_duckam/engine.sock";
 
-/// How long the engine waits for a backend that went away mid-statement.
+/// How often the engine's main loop wakes without a signal: to forward
+/// its threads' log lines and to run the idle checkpoint.
 const MAIN_LOOP_WAKE: Duration = Duration::from_millis(200);
 
 pub fn register() {
