@@ -225,7 +225,7 @@ pub fn write(storage: u32, sql: &str) -> Result<u64> {
 /// for helper tables), synchronously.
 pub fn append(catalog: Option<&str>, table: &str, batch: &BatchBuilder, storage: u32) -> Result<()> {
     prepare(Access::Write)?;
-    let request = Request::Append { catalog: catalog.map(str::to_string), table: table.to_string(), batch: batch.encode(), commit: false };
+    let request = Request::Append { catalog: catalog.map(str::to_string), table: table.to_string(), types: batch.types().to_vec(), batch: batch.encode(), commit: false };
     call(Access::Write, &request)?;
     with_state(|s| {
         s.dirty = true;
@@ -489,7 +489,7 @@ fn flush_one(storage: u32) -> Result<()> {
     if buf.batch.rows() == 0 {
         return Ok(());
     }
-    let request = Request::Append { catalog: None, table: buf.table, batch: buf.batch.encode(), commit: false };
+    let request = Request::Append { catalog: None, table: buf.table, types: buf.batch.types().to_vec(), batch: buf.batch.encode(), commit: false };
     with_client(Access::Write, |c| c.send_deferred(&request))?;
     with_state(|s| {
         s.dirty = true;

@@ -77,7 +77,7 @@ fn pre_commit() -> Result<()> {
         IN_WINDOW.with(|h| h.set(Some(xid)));
     }
     let request = match last {
-        Some(buf) => Request::Append { catalog: None, table: buf.table, batch: buf.batch.encode(), commit: true },
+        Some(buf) => Request::Append { catalog: None, table: buf.table, types: buf.batch.types().to_vec(), batch: buf.batch.encode(), commit: true },
         None => Request::Commit,
     };
     match call(Access::Write, &request) {

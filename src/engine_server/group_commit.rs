@@ -16,18 +16,19 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
+use duckam_logic::types::DuckType;
 use duckam_logic::wire::Batch;
 
-use super::convert;
-use super::ffi::{Appender, Connection, DuckResult};
+use super::batchfn::Inserts;
+use super::ffi::{Connection, DuckError, DuckResult};
 
 /// Batches at most this large take the group path (larger ones gain
 /// nothing from sharing an fsync and would hold up the group).
 pub const GROUP_MAX_ROWS: usize = 10_000;
 
 struct Job {
-    catalog: Option<String>,
     table: String,
+    types: Vec<DuckType>,
     batch: Batch,
     reply: Sender<DuckResult<()>>,
 }
@@ -47,16 +48,14 @@ impl GroupCommitter {
         Ok(Arc::new(GroupCommitter { jobs: Some(jobs), thread: Some(thread) }))
     }
 
-    /// Appends `batch` to `table` and commits it, with whatever else is
-    /// waiting; returns once it is durable (or failed).
-    pub fn commit(&self, catalog: Option<String>, table: String, batch: Batch) -> DuckResult<()> {
+    /// Inserts `batch` into `table` (columns of `types`) and commits it,
+    /// with whatever else is waiting; returns once it is durable (or
+    /// failed).
+    pub fn commit(&self, table: String, types: Vec<DuckType>, batch: Batch) -> DuckResult<()> {
+        let stopped = || DuckError::other("pg_duckam engine: the group committer stopped");
         let (reply, answer) = bounded(1);
-        self.jobs
-            .as_ref()
-            .expect("running")
-            .send(Job { catalog, table, batch, reply })
-            .map_err(|_| super::ffi::DuckError::other("pg_duckam engine: the group committer stopped"))?;
-        answer.recv().unwrap_or_else(|_| Err(super::ffi::DuckError::other("pg_duckam engine: the group committer stopped")))
+        self.jobs.as_ref().expect("running").send(Job { table, types, batch, reply }).map_err(|_| stopped())?;
+        answer.recv().unwrap_or_else(|_| Err(stopped()))
     }
 }
 
@@ -71,42 +70,38 @@ impl Drop for GroupCommitter {
     }
 }
 
-/// Appends `jobs` (all for one table) with one appender and flushes it
-/// outside any explicit transaction: DuckDB runs the flush as one
-/// transaction of its own and commits it (one WAL sync), without the cost
-/// of BEGIN and COMMIT statements.
-fn commit_table(conn: &Connection, jobs: &[&Job]) -> DuckResult<()> {
-    let first = jobs[0];
-    let mut appender = Appender::new(conn, first.catalog.as_deref(), &first.table)?;
-    let types = appender.column_types()?;
-    for job in jobs {
-        for chunk in convert::chunks_of(&job.batch, &types) {
-            appender.append(&chunk?)?;
-        }
-    }
-    appender.flush()
+/// Inserts `jobs` (all for one table and column types) in one statement
+/// outside any explicit transaction: DuckDB runs it as one transaction of
+/// its own and commits it (one WAL sync), without the cost of BEGIN and
+/// COMMIT statements.
+fn commit_table(conn: &Connection, inserts: &mut Inserts, jobs: &[&Job]) -> DuckResult<()> {
+    let batches = jobs.iter().map(|j| j.batch.clone()).collect();
+    inserts.insert(conn, None, &jobs[0].table, &jobs[0].types, batches).map(drop)
 }
 
 fn run(conn: Connection, queue: Receiver<Job>) {
+    let mut inserts = Inserts::new(&conn);
     while let Ok(first) = queue.recv() {
         // Everything that arrived while the last group was committing,
         // one transaction per table (a batch belongs to one table).
         let mut group = vec![first];
         group.extend(queue.try_iter());
-        let mut tables: HashMap<(Option<&str>, &str), Vec<&Job>> = HashMap::new();
+        let mut tables: HashMap<(&str, &[DuckType]), Vec<&Job>> = HashMap::new();
         for job in &group {
-            tables.entry((job.catalog.as_deref(), job.table.as_str())).or_default().push(job);
+            tables.entry((job.table.as_str(), job.types.as_slice())).or_default().push(job);
         }
         for jobs in tables.values() {
-            match commit_table(&conn, jobs) {
+            match commit_table(&conn, &mut inserts, jobs) {
                 Ok(()) => jobs.iter().for_each(|j| drop(j.reply.send(Ok(())))),
                 Err(_) if jobs.len() > 1 => {
                     for job in jobs {
-                        let _ = job.reply.send(commit_table(&conn, &[job]));
+                        let _ = job.reply.send(commit_table(&conn, &mut inserts, &[job]));
                     }
                 }
                 Err(e) => drop(jobs[0].reply.send(Err(e))),
             }
         }
     }
+    // The prepared statements go before their connection.
+    drop(inserts);
 }

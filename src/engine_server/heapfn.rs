@@ -10,9 +10,8 @@
 //! PostgreSQL.
 
 use std::collections::HashMap;
-use std::ffi::{c_void, CString};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crossbeam_channel::{bounded, RecvTimeoutError, Sender};
@@ -24,6 +23,7 @@ use parking_lot::Mutex;
 use super::convert;
 use super::ffi::{logical_type, vector_size, Connection, DataChunk, DuckError, DuckResult};
 use super::session::Outbox;
+use super::tablefn::{self, c_message, guarded, ByConnection, Callbacks};
 
 /// Rows one heap request asks for: several DuckDB vectors per round trip.
 const ROWS_PER_REQUEST: u32 = 16 * 2048;
@@ -47,7 +47,7 @@ pub struct HeapLink {
 }
 
 /// Sessions by DuckDB connection id (what bind can find out).
-static LINKS: Mutex<Option<HashMap<u64, Weak<HeapLink>>>> = Mutex::new(None);
+static LINKS: ByConnection<HeapLink> = ByConnection::new();
 
 /// Numbers the readings of `pg_heap` scans.
 static NEXT_READING: AtomicU64 = AtomicU64::new(0);
@@ -62,14 +62,12 @@ impl HeapLink {
             next_request: AtomicU64::new(1),
             stopping: AtomicBool::new(false),
         });
-        LINKS.lock().get_or_insert_with(HashMap::new).insert(conn.id(), Arc::downgrade(&link));
+        LINKS.insert(conn, &link);
         link
     }
 
     pub fn unregister(conn: &Connection) {
-        if let Some(map) = LINKS.lock().as_mut() {
-            map.remove(&conn.id());
-        }
+        LINKS.remove(conn.id());
     }
 
     /// The statement about to run reads these scans (None: no heap scans).
@@ -129,35 +127,9 @@ impl HeapLink {
     }
 }
 
-/// Registers `pg_heap` in the instance (once: table functions live in the
-/// system catalog).
+/// Registers `pg_heap(k)` in the instance.
 pub fn register(conn: &Connection) -> DuckResult<()> {
-    unsafe {
-        let mut f = ffi::duckdb_create_table_function();
-        let name = CString::new("pg_heap").expect("no NUL");
-        ffi::duckdb_table_function_set_name(f, name.as_ptr());
-        let mut bigint = ffi::duckdb_create_logical_type(ffi::DUCKDB_TYPE_DUCKDB_TYPE_BIGINT);
-        ffi::duckdb_table_function_add_parameter(f, bigint);
-        ffi::duckdb_destroy_logical_type(&mut bigint);
-        ffi::duckdb_table_function_set_bind(f, Some(bind));
-        ffi::duckdb_table_function_set_init(f, Some(init));
-        ffi::duckdb_table_function_set_function(f, Some(scan));
-        ffi::duckdb_table_function_supports_projection_pushdown(f, true);
-        let state = ffi::duckdb_register_table_function(conn.raw(), f);
-        ffi::duckdb_destroy_table_function(&mut f);
-        if state != ffi::duckdb_state_DuckDBSuccess {
-            return Err(DuckError::other("could not register the pg_heap table function"));
-        }
-    }
-    Ok(())
-}
-
-fn message(text: &str) -> CString {
-    CString::new(text.replace('\0', " ")).unwrap_or_default()
-}
-
-unsafe extern "C" fn free_boxed<T>(p: *mut c_void) {
-    drop(Box::from_raw(p as *mut T));
+    tablefn::register(conn, "pg_heap", 1, true, Callbacks { bind, init, scan })
 }
 
 /// What bind found: the session's link, its query, and which scan.
@@ -182,28 +154,17 @@ struct ReadState {
     end: bool,
 }
 
-/// The session whose connection is binding.
-unsafe fn session_link(info: ffi::duckdb_bind_info) -> Option<Arc<HeapLink>> {
-    let mut ctx: ffi::duckdb_client_context = std::ptr::null_mut();
-    ffi::duckdb_table_function_get_client_context(info, &mut ctx);
-    if ctx.is_null() {
-        return None;
-    }
-    let id = ffi::duckdb_client_context_get_connection_id(ctx);
-    ffi::duckdb_destroy_client_context(&mut ctx);
-    LINKS.lock().as_ref().and_then(|m| m.get(&id)).and_then(Weak::upgrade)
-}
-
 unsafe extern "C" fn bind(info: ffi::duckdb_bind_info) {
-    let outcome = std::panic::catch_unwind(|| -> Result<(), String> {
+    let outcome = guarded("pg_heap()", "bind", || {
         let mut param = ffi::duckdb_bind_get_parameter(info, 0);
         let k = ffi::duckdb_get_int64(param);
         ffi::duckdb_destroy_value(&mut param);
-        let link = session_link(info).ok_or("pg_heap() is only usable inside queries pg_duckam runs")?;
-        let query = link.query.lock().clone().ok_or("pg_heap() is only usable inside queries pg_duckam runs")?;
+        let outside = "pg_heap() is only usable inside queries pg_duckam runs";
+        let link = LINKS.binding(info).ok_or(outside)?;
+        let query = link.query.lock().clone().ok_or(outside)?;
         let scan = usize::try_from(k).ok().filter(|&k| k < query.scans.len()).ok_or("pg_heap(): no such scan")?;
         for (name, ty) in &query.scans[scan].columns {
-            let cname = message(name);
+            let cname = c_message(name);
             let mut lt = logical_type(ty);
             ffi::duckdb_bind_add_result_column(info, cname.as_ptr(), lt);
             ffi::duckdb_destroy_logical_type(&mut lt);
@@ -211,17 +172,16 @@ unsafe extern "C" fn bind(info: ffi::duckdb_bind_info) {
         if let Some(rows) = query.scans[scan].estimate {
             ffi::duckdb_bind_set_cardinality(info, rows, false);
         }
-        let bound = Box::new(Bound { link, query, scan });
-        ffi::duckdb_bind_set_bind_data(info, Box::into_raw(bound) as *mut c_void, Some(free_boxed::<Bound>));
+        tablefn::set_bind_data(info, Bound { link, query, scan });
         Ok(())
     });
-    if let Err(e) = outcome.unwrap_or_else(|_| Err("pg_heap(): internal error in bind".into())) {
-        ffi::duckdb_bind_set_error(info, message(&e).as_ptr());
+    if let Err(e) = outcome {
+        ffi::duckdb_bind_set_error(info, e.as_ptr());
     }
 }
 
 unsafe extern "C" fn init(info: ffi::duckdb_init_info) {
-    let outcome = std::panic::catch_unwind(|| {
+    let outcome = guarded("pg_heap()", "init", || {
         // One DuckDB thread reads a scan: the backend serves one batch at a time.
         ffi::duckdb_init_set_max_threads(info, 1);
         let bound = &*(ffi::duckdb_init_get_bind_data(info) as *const Bound);
@@ -234,15 +194,16 @@ unsafe extern "C" fn init(info: ffi::duckdb_init_info) {
             types,
             state: Mutex::new(ReadState { batch: None, next_row: 0, end: false }),
         };
-        ffi::duckdb_init_set_init_data(info, Box::into_raw(Box::new(reading)) as *mut c_void, Some(free_boxed::<Reading>));
+        tablefn::set_init_data(info, reading);
+        Ok(())
     });
-    if outcome.is_err() {
-        ffi::duckdb_init_set_error(info, message("pg_heap(): internal error in init").as_ptr());
+    if let Err(e) = outcome {
+        ffi::duckdb_init_set_error(info, e.as_ptr());
     }
 }
 
 unsafe extern "C" fn scan(info: ffi::duckdb_function_info, output: ffi::duckdb_data_chunk) {
-    let outcome = std::panic::catch_unwind(|| -> Result<usize, String> {
+    let outcome = guarded("pg_heap()", "scan", || {
         let bound = &*(ffi::duckdb_function_get_bind_data(info) as *const Bound);
         let reading = &*(ffi::duckdb_function_get_init_data(info) as *const Reading);
         let mut state = reading.state.lock();
@@ -267,8 +228,8 @@ unsafe extern "C" fn scan(info: ffi::duckdb_function_info, output: ffi::duckdb_d
             *state = ReadState { batch: Some(batch), next_row: 0, end };
         }
     });
-    match outcome.unwrap_or_else(|_| Err("pg_heap(): internal error in scan".into())) {
+    match outcome {
         Ok(n) => ffi::duckdb_data_chunk_set_size(output, n as u64),
-        Err(e) => ffi::duckdb_function_set_error(info, message(&e).as_ptr()),
+        Err(e) => ffi::duckdb_function_set_error(info, e.as_ptr()),
     }
 }

@@ -15,6 +15,7 @@ use duckam_logic::naming;
 use duckam_logic::wire::{EngineStatus, ErrorKind, SessionInfo};
 use parking_lot::Mutex;
 
+use super::batchfn;
 use super::ffi::{Connection, Database, DuckError, DuckResult};
 use super::group_commit::GroupCommitter;
 use super::heapfn;
@@ -112,6 +113,7 @@ impl Engine {
         // may change once the configuration is locked.
         maintenance.execute("SET allowed_configs = ['enable_profiling']")?;
         heapfn::register(&maintenance)?;
+        batchfn::register(&maintenance)?;
         maintenance.execute(PG_SEMANTICS_MACROS)?;
         maintenance.execute("SET lock_configuration = true")?;
         Ok(Engine {

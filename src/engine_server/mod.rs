@@ -13,10 +13,12 @@
 
 mod convert;
 pub mod ffi;
+mod batchfn;
 mod group_commit;
 mod heapfn;
 mod instance;
 mod session;
+mod tablefn;
 
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::PermissionsExt;

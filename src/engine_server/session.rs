@@ -24,7 +24,8 @@ use parking_lot::Mutex;
 
 use super::convert;
 use super::group_commit::GROUP_MAX_ROWS;
-use super::ffi::{Appender, Connection, DuckError, DuckResult, InterruptHandle, Prepared, QueryResult};
+use super::batchfn::Inserts;
+use super::ffi::{Connection, DuckError, DuckResult, InterruptHandle, Prepared, QueryResult};
 use super::heapfn::{HeapLink, HeapQuery};
 use super::instance::{Engine, SessionEntry};
 
@@ -210,14 +211,10 @@ impl TransactionStatements {
     }
 }
 
-/// Batches up to this many rows are appended and committed on their own,
-/// without a BEGIN/COMMIT (DuckDB's appender flushes larger ones in parts).
-const AUTOCOMMIT_APPEND_ROWS: usize = 100_000;
-
 struct Session {
     engine: Arc<Engine>,
-    conn: Connection,
     tx: TransactionStatements,
+    inserts: Inserts,
     entry: Arc<SessionEntry>,
     outbox: Arc<Outbox>,
     link: Arc<HeapLink>,
@@ -231,6 +228,8 @@ struct Session {
     /// The stream whose streaming result lives in the connection.
     active: Option<u64>,
     cache: StatementCache,
+    /// Last: dropped after the statements prepared on it.
+    conn: Connection,
 }
 
 /// A request's outcome: a response, or none for requests that have none.
@@ -367,38 +366,32 @@ impl Session {
         Ok(Some(Response::Rows { types: None, batch, done }))
     }
 
-    /// Appends a batch; `commit`: then commits — a batch alone (no
-    /// transaction open, and small enough for one flush) in a DuckDB
-    /// transaction of its own, without BEGIN and COMMIT.
-    fn append(&mut self, catalog: Option<&str>, table: &str, batch: Vec<u8>, commit: bool) -> Outcome {
+    /// Appends a batch to `table`, whose columns have `types`; `commit`:
+    /// then commits — a batch alone (no transaction open) in a DuckDB
+    /// transaction of its own, without BEGIN and COMMIT, small ones
+    /// together with other sessions' (group_commit).
+    fn append(&mut self, catalog: Option<&str>, table: &str, types: Vec<DuckType>, batch: Vec<u8>, commit: bool) -> Outcome {
         self.release_connection()?;
         let batch = Batch::decode(batch).map_err(|e| DuckError::new(e.to_string(), ErrorKind::Engine))?;
-        if commit && !self.in_txn && catalog.is_none() && batch.rows() <= GROUP_MAX_ROWS {
-            // The transaction's only DuckDB work: committed with others'.
+        let on_its_own = commit && !self.in_txn;
+        if on_its_own && catalog.is_none() && batch.rows() <= GROUP_MAX_ROWS {
             let rows = batch.rows() as u64;
-            self.engine.group_committer(self.entry.database)?.commit(None, table.to_string(), batch)?;
+            self.engine.group_committer(self.entry.database)?.commit(table.to_string(), types, batch)?;
             self.engine.committed(self.entry.database);
             return Ok(Some(Response::Done { changed: rows }));
         }
-        let on_its_own = commit && !self.in_txn && batch.rows() <= AUTOCOMMIT_APPEND_ROWS;
         if !on_its_own {
             self.begin()?;
         }
         self.wrote = true;
-        let mut appender = Appender::new(&self.conn, catalog, table)?;
-        let types = appender.column_types()?;
-        for chunk in convert::chunks_of(&batch, &types) {
-            appender.append(&chunk?)?;
-        }
-        appender.flush()?;
-        drop(appender);
+        let changed = self.inserts.insert(&self.conn, catalog, table, &types, vec![batch])?;
         if commit {
             self.commit()?;
             if on_its_own {
                 self.engine.committed(self.entry.database);
             }
         }
-        Ok(Some(Response::Done { changed: batch.rows() as u64 }))
+        Ok(Some(Response::Done { changed }))
     }
 
     /// Commits the DuckDB transaction, if one is open.
@@ -456,9 +449,9 @@ impl Session {
                 let changed = self.conn.execute(&sql)?;
                 Ok(Some(Response::Done { changed }))
             }
-            Request::Append { catalog, table, batch, commit } => {
+            Request::Append { catalog, table, types, batch, commit } => {
                 self.set_state("active", Some(&format!("append to {table}")));
-                self.append(catalog.as_deref(), &table, batch, commit)
+                self.append(catalog.as_deref(), &table, types, batch, commit)
             }
             Request::Commit => {
                 self.set_state("active", Some("COMMIT"));
@@ -570,8 +563,8 @@ pub fn serve(socket: UnixStream, engine: Arc<Engine>) {
     };
     let mut session = Session {
         engine: engine.clone(),
-        conn,
         tx: TransactionStatements::default(),
+        inserts: Inserts::new(&conn),
         profiling: false,
         entry,
         outbox,
@@ -582,6 +575,7 @@ pub fn serve(socket: UnixStream, engine: Arc<Engine>) {
         streams: HashMap::new(),
         active: None,
         cache: StatementCache::default(),
+        conn,
     };
     while let Ok(Incoming::Request(request)) = requests.recv() {
         if session.run(request).is_err() || session.entry.closing.load(Ordering::SeqCst) {

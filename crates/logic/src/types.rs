@@ -2,7 +2,7 @@
 //! choose them.
 
 /// A DuckDB type we store. Only types with an exact PostgreSQL round trip.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DuckType {
     Boolean,
     SmallInt,

@@ -295,12 +295,18 @@ impl ColumnBuilder {
 #[derive(Debug, Clone)]
 pub struct BatchBuilder {
     rows: usize,
+    types: Vec<DuckType>,
     columns: Vec<ColumnBuilder>,
 }
 
 impl BatchBuilder {
     pub fn new(types: &[DuckType]) -> BatchBuilder {
-        BatchBuilder { rows: 0, columns: types.iter().map(|t| ColumnBuilder::new(&Physical::of(t))).collect() }
+        BatchBuilder { rows: 0, types: types.to_vec(), columns: types.iter().map(|t| ColumnBuilder::new(&Physical::of(t))).collect() }
+    }
+
+    /// The column types the batch was built for.
+    pub fn types(&self) -> &[DuckType] {
+        &self.types
     }
 
     pub fn rows(&self) -> usize {

@@ -53,9 +53,10 @@ pub enum Request {
     /// Runs statements without a result (DDL).
     Execute { sql: String },
     /// Appends an encoded batch to a table of the session's database
-    /// (`catalog`: another attached catalog, e.g. temp); `commit`: and
-    /// commits the transaction (or the batch alone, if none is open).
-    Append { catalog: Option<String>, table: String, batch: Vec<u8>, commit: bool },
+    /// (`catalog`: another attached catalog, e.g. temp) whose columns have
+    /// `types`; `commit`: and commits the transaction (or the batch alone,
+    /// if none is open).
+    Append { catalog: Option<String>, table: String, types: Vec<DuckType>, batch: Vec<u8>, commit: bool },
     Commit,
     /// No response.
     Rollback,
@@ -284,9 +285,13 @@ impl Request {
             Request::Fetch { stream } => frame(4, |e| e.u64(*stream)),
             Request::Close { stream } => frame(5, |e| e.u64(*stream)),
             Request::Execute { sql } => frame(6, |e| e.str(sql)),
-            Request::Append { catalog, table, batch, commit } => frame(7, |e| {
+            Request::Append { catalog, table, types, batch, commit } => frame(7, |e| {
                 e.opt_str(catalog.as_deref());
                 e.str(table);
+                e.u32(types.len() as u32);
+                for t in types {
+                    encode_type(e, t);
+                }
                 e.bool(*commit);
                 e.raw(batch);
             }),
@@ -343,7 +348,12 @@ impl Request {
             4 => Request::Fetch { stream: d.u64()? },
             5 => Request::Close { stream: d.u64()? },
             6 => Request::Execute { sql: d.string()? },
-            7 => Request::Append { catalog: d.opt_string()?, table: d.string()?, commit: d.bool()?, batch: d.rest().to_vec() },
+            7 => {
+                let (catalog, table) = (d.opt_string()?, d.string()?);
+                let n = d.u32()?;
+                let types = (0..n).map(|_| decode_type(&mut d)).collect::<Result<_, _>>()?;
+                Request::Append { catalog, table, types, commit: d.bool()?, batch: d.rest().to_vec() }
+            }
             8 => Request::Commit,
             9 => Request::Rollback,
             10 => {
@@ -544,7 +554,7 @@ mod tests {
             Request::Fetch { stream: 7 },
             Request::Close { stream: 7 },
             Request::Execute { sql: "CREATE TABLE x (a INTEGER)".into() },
-            Request::Append { catalog: Some("temp".into()), table: "r_2".into(), batch: vec![1, 2, 3], commit: true },
+            Request::Append { catalog: Some("temp".into()), table: "r_2".into(), types: vec![DuckType::BigInt, DuckType::Decimal { width: 12, scale: 2 }], batch: vec![1, 2, 3], commit: true },
             Request::Commit,
             Request::Rollback,
             Request::HeapBatch { request: 3, outcome: HeapOutcome::Rows { batch: vec![9; 10], end: true } },
