@@ -334,10 +334,10 @@ impl Client {
     }
 
     /// Sends a request whose response is read later (by the next call).
-    pub fn send_deferred(&mut self, request: &Request) -> Result<()> {
+    pub fn send_deferred(&mut self, frame: &[u8]) -> Result<()> {
         self.in_request = true;
         self.collect_deferred()?;
-        self.write_all(&request.encode(), &mut None)?;
+        self.write_all(frame, &mut None)?;
         self.owed.push_back(Owed::Ack);
         self.in_request = false;
         Ok(())
@@ -352,11 +352,16 @@ impl Client {
     /// `Commit` only after sending it, saving a round trip: if one of them
     /// failed, the engine has rolled back and the COMMIT does nothing.
     pub fn call(&mut self, request: &Request, serve: &mut dyn FnMut(HeapRequest) -> Served) -> Result<Response> {
+        self.call_frame(&request.encode(), matches!(request, Request::Commit), serve)
+    }
+
+    /// `call` of an encoded request (`commit`: it is `Request::Commit`).
+    pub fn call_frame(&mut self, frame: &[u8], commit: bool, serve: &mut dyn FnMut(HeapRequest) -> Served) -> Result<Response> {
         self.in_request = true;
         self.cancelled = false;
         let mut cancel_deadline = None;
-        if matches!(request, Request::Commit) {
-            self.write_all(&request.encode(), &mut cancel_deadline)?;
+        if commit {
+            self.write_all(frame, &mut cancel_deadline)?;
             if let Err(e) = self.collect_deferred() {
                 self.read_response(false, &mut None)?;
                 self.in_request = false;
@@ -364,7 +369,7 @@ impl Client {
             }
         } else {
             self.collect_deferred()?;
-            self.write_all(&request.encode(), &mut cancel_deadline)?;
+            self.write_all(frame, &mut cancel_deadline)?;
         }
         let r = self.responses(serve, &mut cancel_deadline);
         self.in_request = false;

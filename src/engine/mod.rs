@@ -21,7 +21,7 @@ use std::path::PathBuf;
 
 use duckam_logic::ledger::Ledger;
 use duckam_logic::types::DuckType;
-use duckam_logic::wire::{Batch, BatchBuilder, EngineStatus, HeapOutcome, Request, Response, SessionInfo};
+use duckam_logic::wire::{append_frame, Batch, BatchBuilder, EngineStatus, HeapOutcome, Request, Response, SessionInfo};
 use pgrx::pg_sys;
 use pgrx::PgSqlErrorCode;
 
@@ -78,6 +78,9 @@ struct State {
     streams: HashMap<StreamId, Stream>,
     next_stream: StreamId,
     buffers: BTreeMap<u32, InsertBuffer>,
+    /// Emptied builders of flushed buffers, by relfilenode, for reuse in
+    /// this transaction.
+    spare_buffers: HashMap<u32, BatchBuilder>,
     ledger: Ledger,
     /// Set when DuckDB work of this transaction was lost (a rolled-back
     /// savepoint had written, or the session failed): it must roll back.
@@ -187,6 +190,13 @@ fn call(access: Access, request: &Request) -> Result<Response> {
     with_client(access, |c| c.call(request, &mut serve_heap))
 }
 
+/// Sends an Append of `batch` (encoded straight into its frame) and waits
+/// for the response.
+fn call_append(catalog: Option<&str>, table: &str, commit: bool, batch: &BatchBuilder) -> Result<Response> {
+    let frame = append_frame(catalog, table, commit, batch);
+    with_client(Access::Write, |c| c.call_frame(&frame, false, &mut serve_heap))
+}
+
 /// Refuses DuckDB work in parallel workers and doomed transactions.
 fn check_usable() -> Result<()> {
     if unsafe { pg_sys::ParallelWorkerNumber >= 0 } {
@@ -225,8 +235,7 @@ pub fn write(storage: u32, sql: &str) -> Result<u64> {
 /// for helper tables), synchronously.
 pub fn append(catalog: Option<&str>, table: &str, batch: &BatchBuilder, storage: u32) -> Result<()> {
     prepare(Access::Write)?;
-    let request = Request::Append { catalog: catalog.map(str::to_string), table: table.to_string(), types: batch.types().to_vec(), batch: batch.encode(), commit: false };
-    call(Access::Write, &request)?;
+    call_append(catalog, table, false, batch)?;
     with_state(|s| {
         s.dirty = true;
         s.ledger.wrote(current_subxact(), storage);
@@ -468,7 +477,8 @@ pub fn with_insert_buffer<R>(
     let result = with_state(|s| {
         let buf = s.buffers.entry(storage).or_insert_with(|| {
             let (table, types) = table();
-            InsertBuffer { table, owner: sub, batch: BatchBuilder::new(&types) }
+            let batch = s.spare_buffers.remove(&storage).filter(|b| b.types() == types.as_slice()).unwrap_or_else(|| BatchBuilder::new(&types));
+            InsertBuffer { table, owner: sub, batch }
         });
         buf.owner = sub;
         fill(buf)
@@ -484,16 +494,20 @@ pub fn with_insert_buffer<R>(
 
 /// Sends one buffer to DuckDB. Its response is read with the next
 /// request, so the backend goes on converting rows while DuckDB appends.
+/// The emptied builder is kept as the table's next buffer's (COPY fills
+/// many: no regrowing of columns, no fresh pages to fault in).
 fn flush_one(storage: u32) -> Result<()> {
-    let Some(buf) = with_state(|s| s.buffers.remove(&storage)) else { return Ok(()) };
+    let Some(mut buf) = with_state(|s| s.buffers.remove(&storage)) else { return Ok(()) };
     if buf.batch.rows() == 0 {
         return Ok(());
     }
-    let request = Request::Append { catalog: None, table: buf.table, types: buf.batch.types().to_vec(), batch: buf.batch.encode(), commit: false };
-    with_client(Access::Write, |c| c.send_deferred(&request))?;
+    let frame = append_frame(None, &buf.table, false, &buf.batch);
+    with_client(Access::Write, |c| c.send_deferred(&frame))?;
+    buf.batch.clear();
     with_state(|s| {
         s.dirty = true;
         s.ledger.wrote(buf.owner, storage);
+        s.spare_buffers.insert(storage, buf.batch);
     });
     Ok(())
 }

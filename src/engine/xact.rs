@@ -16,7 +16,7 @@ use duckam_logic::wire::{Request, Response};
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 
-use super::{call, check_usable, doomed_error, flush_all_but_last, with_client, with_state, Access, State, CLIENT, HEAP};
+use super::{call, call_append, check_usable, doomed_error, flush_all_but_last, with_client, with_state, Access, State, CLIENT, HEAP};
 use crate::error::{Error, OrReport, Result};
 use crate::shmem::{self, MixedCommit};
 
@@ -39,6 +39,7 @@ fn reset(s: &mut State) {
     s.failed = false;
     s.streams.clear();
     s.buffers.clear();
+    s.spare_buffers.clear();
     s.ledger.clear();
     s.doomed = None;
     s.databases_to_drop.clear();
@@ -76,11 +77,11 @@ fn pre_commit() -> Result<()> {
         shmem::mixed_enter();
         IN_WINDOW.with(|h| h.set(Some(xid)));
     }
-    let request = match last {
-        Some(buf) => Request::Append { catalog: None, table: buf.table, types: buf.batch.types().to_vec(), batch: buf.batch.encode(), commit: true },
-        None => Request::Commit,
+    let committed = match last {
+        Some(buf) => call_append(None, &buf.table, true, &buf.batch),
+        None => call(Access::Write, &Request::Commit),
     };
-    match call(Access::Write, &request) {
+    match committed {
         Ok(Response::Done { .. }) => {}
         Ok(other) => return Err(super::client::unexpected_response(&other)),
         Err(e) => return Err(e.with_hint("The DuckDB commit failed, so the PostgreSQL transaction was rolled back.")),

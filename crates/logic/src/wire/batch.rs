@@ -241,6 +241,26 @@ impl ColumnBuilder {
         }
     }
 
+    /// Empties the column, keeping its allocations (the next batch reuses
+    /// them: no regrowing, no fresh pages to fault in).
+    fn clear(&mut self) {
+        match &mut self.payload {
+            Payload::Fixed { data, .. } => data.clear(),
+            Payload::Bytes { offsets, data } => {
+                offsets.truncate(1);
+                data.clear();
+            }
+            Payload::List { offsets, child } => {
+                offsets.truncate(1);
+                child.clear();
+            }
+        }
+        // Validity words exist only while a NULL has been pushed (1 bit a
+        // row: not worth keeping).
+        self.validity.words = None;
+        self.len = 0;
+    }
+
     /// Drops values after the first `len` (a row that failed half-way).
     pub fn truncate(&mut self, len: usize) {
         if len > self.len {
@@ -338,25 +358,30 @@ impl BatchBuilder {
         }
     }
 
+    /// Empties the batch, keeping its allocations.
+    pub fn clear(&mut self) {
+        self.columns.iter_mut().for_each(ColumnBuilder::clear);
+        self.rows = 0;
+    }
+
     pub fn byte_size(&self) -> usize {
         self.columns.iter().map(ColumnBuilder::byte_size).sum()
     }
 
-    /// Appends the encoded batch to `out`.
-    pub fn encode_into(&self, out: &mut Vec<u8>) {
-        let mut enc = Enc::wrap(std::mem::take(out));
+    /// Appends the encoded batch to `enc`.
+    pub fn encode_to(&self, enc: &mut Enc) {
+        enc.reserve(self.byte_size() + 64);
         enc.u32(self.rows as u32);
         enc.u32(self.columns.len() as u32);
         for c in &self.columns {
-            c.encode(&mut enc);
+            c.encode(enc);
         }
-        *out = enc.finish();
     }
 
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.byte_size() + 64);
-        self.encode_into(&mut out);
-        out
+        let mut enc = Enc::new();
+        self.encode_to(&mut enc);
+        enc.finish()
     }
 }
 

@@ -33,6 +33,9 @@ impl Enc {
     pub fn len(&self) -> usize {
         self.0.len()
     }
+    pub fn reserve(&mut self, additional: usize) {
+        self.0.reserve(additional);
+    }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

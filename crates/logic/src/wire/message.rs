@@ -6,6 +6,7 @@
 //! PostgreSQL table). Some requests have no response (`Close`, `Rollback`,
 //! `Cancel`); `Cancel` may be sent while a response is awaited.
 
+use super::batch::BatchBuilder;
 use super::codec::{Dec, Enc, WireError};
 use crate::profile::ProfileNode;
 use crate::types::DuckType;
@@ -248,6 +249,25 @@ pub fn frame_len(header: [u8; 4]) -> usize {
     u32::from_le_bytes(header) as usize
 }
 
+fn append_head(e: &mut Enc, catalog: Option<&str>, table: &str, types: &[DuckType], commit: bool) {
+    e.opt_str(catalog);
+    e.str(table);
+    e.u32(types.len() as u32);
+    for t in types {
+        encode_type(e, t);
+    }
+    e.bool(commit);
+}
+
+/// The frame of `Request::Append` for `batch`, encoded straight into it
+/// (building the request would copy the encoded batch once more).
+pub fn append_frame(catalog: Option<&str>, table: &str, commit: bool, batch: &BatchBuilder) -> Vec<u8> {
+    frame(7, |e| {
+        append_head(e, catalog, table, batch.types(), commit);
+        batch.encode_to(e);
+    })
+}
+
 impl Request {
     /// The whole frame, ready to write.
     pub fn encode(&self) -> Vec<u8> {
@@ -286,13 +306,7 @@ impl Request {
             Request::Close { stream } => frame(5, |e| e.u64(*stream)),
             Request::Execute { sql } => frame(6, |e| e.str(sql)),
             Request::Append { catalog, table, types, batch, commit } => frame(7, |e| {
-                e.opt_str(catalog.as_deref());
-                e.str(table);
-                e.u32(types.len() as u32);
-                for t in types {
-                    encode_type(e, t);
-                }
-                e.bool(*commit);
+                append_head(e, catalog.as_deref(), table, types, *commit);
                 e.raw(batch);
             }),
             Request::Commit => frame(8, |_| {}),
@@ -569,6 +583,24 @@ mod tests {
             let f = r.encode();
             assert_eq!(Request::decode(body(&f)).expect("decodes"), r);
         }
+    }
+
+    #[test]
+    fn append_frame_is_the_append_request() {
+        let types = vec![DuckType::Integer, DuckType::Varchar];
+        let mut b = BatchBuilder::new(&types);
+        b.column(0).push(7i32);
+        b.column(1).push_bytes(b"seven");
+        b.finish_row();
+        b.column(0).push_null();
+        b.column(1).push_null();
+        b.finish_row();
+        let request = Request::Append { catalog: None, table: "r_9".into(), types: types.clone(), batch: b.encode(), commit: false };
+        assert_eq!(append_frame(None, "r_9", false, &b), request.encode());
+        // A cleared builder is empty and encodes what a new one would.
+        b.clear();
+        assert_eq!(b.rows(), 0);
+        assert_eq!(b.encode(), BatchBuilder::new(&types).encode());
     }
 
     #[test]

@@ -8,4 +8,4 @@ pub mod message;
 
 pub use batch::{Batch, BatchBuilder, ColumnBuilder, ColumnView, Physical};
 pub use codec::WireError;
-pub use message::{EngineStatus, ErrorKind, HeapOutcome, HeapScan, Request, Response, SessionInfo, PROTOCOL_VERSION};
+pub use message::{append_frame, EngineStatus, ErrorKind, HeapOutcome, HeapScan, Request, Response, SessionInfo, PROTOCOL_VERSION};
