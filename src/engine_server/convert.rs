@@ -142,3 +142,13 @@ pub fn fill_chunk(chunk: &mut DataChunk, batch: &Batch, types: &[DuckType], star
     chunk.set_len(n);
     Ok(())
 }
+
+/// The batch as DuckDB chunks of at most one vector each.
+pub fn chunks_of<'a>(batch: &'a Batch, types: &'a [DuckType]) -> impl Iterator<Item = DuckResult<DataChunk>> + 'a {
+    let size = vector_size();
+    (0..batch.rows()).step_by(size).map(move |start| {
+        let mut chunk = DataChunk::new(types);
+        fill_chunk(&mut chunk, batch, types, start, size.min(batch.rows() - start))?;
+        Ok(chunk)
+    })
+}

@@ -21,7 +21,7 @@ use duckam_logic::wire::{Batch, HeapOutcome, HeapScan, Response};
 use parking_lot::Mutex;
 
 use super::convert;
-use super::ffi::{logical_type, vector_size, Connection, DataChunk, DuckError, DuckResult};
+use super::ffi::{logical_type, vector_size, Connection, DataChunk, DuckResult};
 use super::session::Outbox;
 use super::tablefn::{self, c_message, guarded, ByConnection, Callbacks};
 
