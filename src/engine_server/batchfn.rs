@@ -2,16 +2,13 @@
 //! pg_batch()`, prepared once per table and column types and kept by the
 //! connection (`Inserts`).
 //!
-//! Why not DuckDB's appender for every batch: each appender flush parses,
-//! binds and plans an INSERT of its own (and creating the appender opens
-//! a transaction to look the table up) — 45% of the cost of committing a
-//! one-row INSERT, measured with perf. A prepared INSERT whose only source
-//! is a table function reads no database, so DuckDB keeps its plan between
-//! executions (it rebinds only after DDL changed the catalog): per batch
-//! what is left is the execution and the commit. Large batches (COPY, big
-//! INSERT … SELECT) still go through the appender: there the per-flush
-//! cost is spread over many rows, and COPY of TPC-H's lineitem (SF1) took
-//! 26.3–26.8 s through it against 28.5–28.7 s through `pg_batch()`.
+//! Why not DuckDB's appender: each appender flush parses, binds and plans
+//! an INSERT of its own (and creating the appender opens a transaction to
+//! look the table up) — 45% of the cost of committing a one-row INSERT,
+//! measured with perf. A prepared INSERT whose only source is a table
+//! function reads no database, so DuckDB keeps its plan between executions
+//! (it rebinds only after DDL changed the catalog): per batch what is left
+//! is the execution and the commit.
 //!
 //! `pg_batch()` reads the rows staged for its connection (`Slot`), so one
 //! prepared statement serves every execution. Thin FFI shim: DuckDB calls
@@ -27,14 +24,11 @@ use duckam_logic::wire::Batch;
 use parking_lot::Mutex;
 
 use super::convert;
-use super::ffi::{logical_type, vector_size, Appender, Connection, DataChunk, DuckResult, Prepared};
+use super::ffi::{logical_type, table_column_types, vector_size, Connection, DataChunk, DuckResult, Prepared};
 use super::tablefn::{self, c_message, guarded, ByConnection, Callbacks};
 
 /// Prepared INSERTs one connection keeps (tables × column type lists).
 const KEPT_STATEMENTS: usize = 64;
-
-/// Batches of at least this many rows go through DuckDB's appender.
-pub const APPENDER_ROWS: usize = 16_384;
 
 /// What a connection's next `pg_batch()` scan reads.
 #[derive(Default)]
@@ -77,10 +71,6 @@ impl Inserts {
     /// if one is open, else in one of its own, committed. Returns the rows
     /// inserted.
     pub fn insert(&mut self, conn: &Connection, catalog: Option<&str>, table: &str, types: &[DuckType], batches: Vec<Batch>) -> DuckResult<u64> {
-        let rows: usize = batches.iter().map(Batch::rows).sum();
-        if rows >= APPENDER_ROWS {
-            return append(conn, catalog, table, &batches);
-        }
         let key = (catalog.map(str::to_string), table.to_string(), types.to_vec());
         if !self.statements.contains_key(&key) {
             let insert = self.prepare(conn, catalog, table)?;
@@ -104,7 +94,7 @@ impl Inserts {
     }
 
     fn prepare(&self, conn: &Connection, catalog: Option<&str>, table: &str) -> DuckResult<Insert> {
-        let types = Appender::new(conn, catalog, table)?.column_types()?;
+        let types = table_column_types(conn, catalog, table)?;
         *self.slot.types.lock() = types.clone();
         let target = match catalog {
             Some(c) => format!("{}.main.{}", naming::quote_ident(c), naming::quote_ident(table)),
@@ -113,22 +103,6 @@ impl Inserts {
         let statement = conn.prepare(&format!("INSERT INTO {target} SELECT * FROM pg_batch()"))?;
         Ok(Insert { statement, types })
     }
-}
-
-/// Appends `batches` to `table` through DuckDB's appender, in the
-/// connection's transaction (or, outside one, committed by the flush).
-fn append(conn: &Connection, catalog: Option<&str>, table: &str, batches: &[Batch]) -> DuckResult<u64> {
-    let mut appender = Appender::new(conn, catalog, table)?;
-    let types = appender.column_types()?;
-    let mut rows = 0;
-    for batch in batches {
-        for chunk in convert::chunks_of(batch, &types) {
-            appender.append(&chunk?)?;
-        }
-        rows += batch.rows() as u64;
-    }
-    appender.flush()?;
-    Ok(rows)
 }
 
 impl Drop for Inserts {

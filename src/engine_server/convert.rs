@@ -5,7 +5,7 @@
 use duckam_logic::types::DuckType;
 use duckam_logic::wire::{Batch, BatchBuilder, ColumnBuilder, ColumnView, Physical};
 
-use super::ffi::{vector_size, DataChunk, DuckError, DuckResult, Vector};
+use super::ffi::{DataChunk, DuckError, DuckResult, Vector};
 
 /// Validity words of rows `start..start + n` of `words` (None: all valid),
 /// shifted to start at bit 0.
@@ -141,14 +141,4 @@ pub fn fill_chunk(chunk: &mut DataChunk, batch: &Batch, types: &[DuckType], star
     }
     chunk.set_len(n);
     Ok(())
-}
-
-/// The batch as DuckDB chunks of at most one vector each.
-pub fn chunks_of<'a>(batch: &'a Batch, types: &'a [DuckType]) -> impl Iterator<Item = DuckResult<DataChunk>> + 'a {
-    let size = vector_size();
-    (0..batch.rows()).step_by(size).map(move |start| {
-        let mut chunk = DataChunk::new(types);
-        fill_chunk(&mut chunk, batch, types, start, size.min(batch.rows() - start))?;
-        Ok(chunk)
-    })
 }

@@ -278,65 +278,29 @@ impl Connection {
     }
 }
 
-/// An appender to one table, in the connection's transaction.
-pub struct Appender {
-    raw: ffi::duckdb_appender,
-}
-
-impl Appender {
-    /// An appender to `table` (schema main of `catalog`, or of the
-    /// connection's default database).
-    pub fn new(conn: &Connection, catalog: Option<&str>, table: &str) -> DuckResult<Appender> {
-        let ctable = cstring(table)?;
-        let ccatalog = catalog.map(cstring).transpose()?;
-        unsafe {
-            let mut app: ffi::duckdb_appender = ptr::null_mut();
-            let catalog_ptr = ccatalog.as_ref().map_or(ptr::null(), |c| c.as_ptr());
-            if ffi::duckdb_appender_create_ext(conn.raw, catalog_ptr, ptr::null(), ctable.as_ptr(), &mut app) != ffi::duckdb_state_DuckDBSuccess {
-                let msg = message_from(ffi::duckdb_appender_error(app), "could not create an appender");
-                ffi::duckdb_appender_destroy(&mut app);
-                return Err(DuckError::other(msg));
-            }
-            Ok(Appender { raw: app })
-        }
-    }
-
-    /// The table's column types.
-    pub fn column_types(&self) -> DuckResult<Vec<DuckType>> {
-        unsafe {
-            (0..ffi::duckdb_appender_column_count(self.raw))
+/// The column types of `table` (schema main of `catalog`, or of the
+/// connection's default database), looked up through an appender: the C
+/// API's one way to describe a table without running a query.
+pub fn table_column_types(conn: &Connection, catalog: Option<&str>, table: &str) -> DuckResult<Vec<DuckType>> {
+    let ctable = cstring(table)?;
+    let ccatalog = catalog.map(cstring).transpose()?;
+    unsafe {
+        let mut app: ffi::duckdb_appender = ptr::null_mut();
+        let catalog_ptr = ccatalog.as_ref().map_or(ptr::null(), |c| c.as_ptr());
+        let types = if ffi::duckdb_appender_create_ext(conn.raw, catalog_ptr, ptr::null(), ctable.as_ptr(), &mut app) != ffi::duckdb_state_DuckDBSuccess {
+            Err(DuckError::other(message_from(ffi::duckdb_appender_error(app), "could not look the table up")))
+        } else {
+            (0..ffi::duckdb_appender_column_count(app))
                 .map(|i| {
-                    let mut lt = ffi::duckdb_appender_column_type(self.raw, i);
+                    let mut lt = ffi::duckdb_appender_column_type(app, i);
                     let t = duck_type_of(lt);
                     ffi::duckdb_destroy_logical_type(&mut lt);
-                    t.map_err(|name| DuckError::other(format!("pg_duckam cannot append to a column of {name}")))
+                    t.map_err(|name| DuckError::other(format!("pg_duckam cannot insert into a column of {name}")))
                 })
                 .collect()
-        }
-    }
-
-    fn error(&self, fallback: &str) -> DuckError {
-        DuckError::new(unsafe { message_from(ffi::duckdb_appender_error(self.raw), fallback) }, ErrorKind::Constraint)
-    }
-
-    pub fn append(&mut self, chunk: &DataChunk) -> DuckResult<()> {
-        if unsafe { ffi::duckdb_append_data_chunk(self.raw, chunk.raw) } != ffi::duckdb_state_DuckDBSuccess {
-            return Err(self.error("append failed"));
-        }
-        Ok(())
-    }
-
-    pub fn flush(&mut self) -> DuckResult<()> {
-        if unsafe { ffi::duckdb_appender_flush(self.raw) } != ffi::duckdb_state_DuckDBSuccess {
-            return Err(self.error("appender flush failed"));
-        }
-        Ok(())
-    }
-}
-
-impl Drop for Appender {
-    fn drop(&mut self) {
-        unsafe { ffi::duckdb_appender_destroy(&mut self.raw) };
+        };
+        ffi::duckdb_appender_destroy(&mut app);
+        types
     }
 }
 
@@ -552,13 +516,6 @@ impl DataChunk {
     pub unsafe fn borrowed_mut<R>(raw: ffi::duckdb_data_chunk, f: impl FnOnce(&mut DataChunk) -> R) -> R {
         let mut chunk = std::mem::ManuallyDrop::new(DataChunk { raw });
         f(&mut chunk)
-    }
-
-    pub fn new(types: &[DuckType]) -> DataChunk {
-        let logical: Vec<LogicalType> = types.iter().map(LogicalType::new).collect();
-        let mut raws: Vec<ffi::duckdb_logical_type> = logical.iter().map(|l| l.0).collect();
-        let raw = unsafe { ffi::duckdb_create_data_chunk(raws.as_mut_ptr(), raws.len() as u64) };
-        DataChunk { raw }
     }
 
     pub fn len(&self) -> usize {

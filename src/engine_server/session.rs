@@ -24,7 +24,7 @@ use parking_lot::Mutex;
 
 use super::convert;
 use super::group_commit::GROUP_MAX_ROWS;
-use super::batchfn::{Inserts, APPENDER_ROWS};
+use super::batchfn::Inserts;
 use super::ffi::{Connection, DuckError, DuckResult, InterruptHandle, Prepared, QueryResult};
 use super::heapfn::{HeapLink, HeapQuery};
 use super::instance::{Engine, SessionEntry};
@@ -380,9 +380,6 @@ impl Session {
             self.engine.committed(self.entry.database);
             return Ok(Some(Response::Done { changed: rows }));
         }
-        // A large batch is appended, and an appender commits each flush
-        // on its own outside a transaction: give it one.
-        let on_its_own = on_its_own && batch.rows() < APPENDER_ROWS;
         if !on_its_own {
             self.begin()?;
         }
