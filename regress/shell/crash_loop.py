@@ -70,7 +70,7 @@ def operation(b):
         path = os.path.join(work, f"crash_loop_{b}.csv")
         with connect() as c:
             c.execute(f"COPY ({rows}) TO '{path}' (FORMAT csv)")
-        body = [f"COPY t FROM '{path}' (FORMAT csv)"]
+        body = [f"COPY t (id, batch, v) FROM '{path}' (FORMAT csv)"]
     elif op == "insert":
         body = [f"INSERT INTO t {rows}"]
     elif op == "update":
