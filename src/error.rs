@@ -120,6 +120,11 @@ impl From<DuckError> for Error {
             ("pg_duckam: ", PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED),
         ];
         if let Some((_, code)) = by_message.iter().find(|(m, _)| e.message.contains(m)) {
+            if *code == PgSqlErrorCode::ERRCODE_DIVISION_BY_ZERO {
+                // PostgreSQL's words; DuckDB's advice (TRY, a setting)
+                // does not apply here.
+                return Error::new(*code, "division by zero");
+            }
             let message = e.message.split_once("Error: ").map(|(_, m)| m).unwrap_or(&e.message);
             let message = message.lines().next().unwrap_or(message).trim_start_matches("pg_duckam: ");
             let err = Error::new(*code, format!("duckdb: {message}"));
