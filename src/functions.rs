@@ -161,7 +161,9 @@ GRANT EXECUTE ON FUNCTION engine_session_list() TO pg_read_all_stats;
 GRANT EXECUTE ON FUNCTION engine_status() TO pg_read_all_stats;
 REVOKE ALL ON engine_sessions FROM PUBLIC;
 GRANT SELECT ON engine_sessions TO pg_read_all_stats;
+-- Maintenance that drops DuckDB tables: superusers (and whom they grant it).
+REVOKE ALL ON FUNCTION cleanup_orphans() FROM PUBLIC;
 "#,
     name = "engine_views",
-    requires = [engine_session_list, engine_status]
+    requires = [engine_session_list, engine_status, cleanup_orphans]
 );

@@ -56,6 +56,40 @@ CREATE VIEW v_rich AS SELECT owner, sum(balance) AS total FROM d_acct GROUP BY o
 SELECT pushed('SELECT * FROM v_rich WHERE total > 10');
 SELECT * FROM v_rich WHERE total > 10 ORDER BY owner;
 
+-- Who may do what: a role with no grants gets PostgreSQL's answers, and
+-- nothing reaches the DuckDB file, its settings or the engine's state.
+CREATE TABLE d_closed (id int, v text) USING duckdb;
+INSERT INTO d_closed VALUES (1, 'private');
+SET ROLE duckam_other;
+SELECT q, sqlstate_of(q) FROM (VALUES
+  ('SELECT * FROM d_closed'),
+  ('INSERT INTO d_closed VALUES (2, ''x'')'),
+  ('UPDATE d_closed SET v = ''y'''),
+  ('DELETE FROM d_closed'),
+  ('TRUNCATE d_closed'),
+  ('ALTER TABLE d_closed ADD COLUMN w int'),
+  ('DROP TABLE d_closed'),
+  ('COPY d_acct FROM ''/etc/hostname'''),
+  ('COPY (SELECT 1) TO ''/tmp/duckam_security'''),
+  ('SELECT pg_read_binary_file(''pg_duckam/'' || (SELECT oid FROM pg_database WHERE datname = current_database()) || ''.duckdb'')'),
+  ('SELECT pg_ls_dir(''pg_duckam'')'),
+  ('SELECT * FROM duckam.engine_sessions'),
+  ('SELECT * FROM duckam.engine_status()'),
+  ('SELECT * FROM duckam.cleanup_orphans()'),
+  ('SET duckam.memory_limit = ''100GB'''),
+  ('SET duckam.threads = 64'),
+  ('SET duckam.temp_directory = ''/tmp'''),
+  ('LOAD ''pg_duckam'''),
+  ('SELECT * FROM read_csv(''/etc/passwd'')'),
+  ('SELECT * FROM read_parquet(''/etc/passwd'')')
+) AS t(q);
+-- (these two cannot run inside a function)
+COPY d_closed TO stdout;
+ALTER SYSTEM SET duckam.memory_limit = '100GB';
+RESET ROLE;
+SELECT * FROM d_closed;
+DROP TABLE d_closed;
+
 DROP VIEW v_positive, v_rich;
 DROP TABLE d_acct;
 DROP ROLE duckam_reader, duckam_other;
