@@ -110,28 +110,31 @@ impl From<DuckError> for Error {
             return err;
         }
         // Errors the deparser asks DuckDB to raise with PostgreSQL's
-        // wording, and DuckDB errors that are PostgreSQL errors by meaning.
+        // wording, and DuckDB errors that are PostgreSQL errors by meaning:
+        // (DuckDB text, SQLSTATE, PostgreSQL's own message if it has one
+        // (else DuckDB's first line, prefixed "duckdb: "), hint).
+        const DIVISION: Option<&str> = Some("division by zero");
         let by_message = [
-            ("No space left on device", PgSqlErrorCode::ERRCODE_DISK_FULL),
-            ("Division by zero", PgSqlErrorCode::ERRCODE_DIVISION_BY_ZERO),
-            ("division by zero", PgSqlErrorCode::ERRCODE_DIVISION_BY_ZERO),
-            ("value out of range", PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-            ("More than one row returned by a subquery", PgSqlErrorCode::ERRCODE_CARDINALITY_VIOLATION),
-            ("pg_duckam: ", PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED),
+            ("No space left on device", PgSqlErrorCode::ERRCODE_DISK_FULL, None, Some("The disk holding the DuckDB file or duckam.temp_directory (where DuckDB spills) is full.")),
+            // DuckDB's advice that follows (TRY, a setting) does not apply here.
+            ("Division by zero", PgSqlErrorCode::ERRCODE_DIVISION_BY_ZERO, DIVISION, None),
+            ("division by zero", PgSqlErrorCode::ERRCODE_DIVISION_BY_ZERO, DIVISION, None),
+            ("value out of range", PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, None, None),
+            ("More than one row returned by a subquery", PgSqlErrorCode::ERRCODE_CARDINALITY_VIOLATION, None, None),
+            ("pg_duckam: ", PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED, None, None),
         ];
-        if let Some((_, code)) = by_message.iter().find(|(m, _)| e.message.contains(m)) {
-            if *code == PgSqlErrorCode::ERRCODE_DIVISION_BY_ZERO {
-                // PostgreSQL's words; DuckDB's advice (TRY, a setting)
-                // does not apply here.
-                return Error::new(*code, "division by zero");
-            }
-            let message = e.message.split_once("Error: ").map(|(_, m)| m).unwrap_or(&e.message);
-            let message = message.lines().next().unwrap_or(message).trim_start_matches("pg_duckam: ");
-            let err = Error::new(*code, format!("duckdb: {message}"));
-            return if *code == PgSqlErrorCode::ERRCODE_DISK_FULL {
-                err.with_hint("The disk holding the DuckDB file or duckam.temp_directory (where DuckDB spills) is full.")
-            } else {
-                err
+        if let Some((_, code, pg_message, hint)) = by_message.iter().find(|(m, ..)| e.message.contains(m)) {
+            let err = match pg_message {
+                Some(m) => Error::new(*code, *m),
+                None => {
+                    let message = e.message.split_once("Error: ").map(|(_, m)| m).unwrap_or(&e.message);
+                    let message = message.lines().next().unwrap_or(message).trim_start_matches("pg_duckam: ");
+                    Error::new(*code, format!("duckdb: {message}"))
+                }
+            };
+            return match hint {
+                Some(h) => err.with_hint(*h),
+                None => err,
             };
         }
         // Integer overflow: PostgreSQL's own wording.

@@ -4,8 +4,9 @@
 //! only DuckDB work is one batch of inserted rows (the common autocommit
 //! INSERT) is committed here instead: a committer thread per database
 //! takes every batch that arrived while the previous group was committing,
-//! appends them all in one DuckDB transaction and commits once — one
-//! fsync for the group — and only then answers each session (each backend
+//! inserts them with one statement per table (each its own DuckDB
+//! transaction: one fsync per table of the group, not per session) and only
+//! then answers each session (each backend
 //! commits PostgreSQL after that answer, so durability is unchanged).
 //!
 //! A batch that fails (its table was dropped, say) must not fail the
