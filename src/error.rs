@@ -120,6 +120,10 @@ impl From<DuckError> for Error {
             ("Division by zero", PgSqlErrorCode::ERRCODE_DIVISION_BY_ZERO, DIVISION, None),
             ("division by zero", PgSqlErrorCode::ERRCODE_DIVISION_BY_ZERO, DIVISION, None),
             ("value out of range", PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, None, None),
+            ("date out of range", PgSqlErrorCode::ERRCODE_DATETIME_FIELD_OVERFLOW, Some("date out of range"), None),
+            ("Date out of range", PgSqlErrorCode::ERRCODE_DATETIME_FIELD_OVERFLOW, Some("date out of range"), None),
+            ("cannot subtract infinite dates", PgSqlErrorCode::ERRCODE_DATETIME_FIELD_OVERFLOW, Some("cannot subtract infinite dates"), None),
+            ("Date and time not in timestamp range", PgSqlErrorCode::ERRCODE_DATETIME_FIELD_OVERFLOW, Some("timestamp out of range"), None),
             ("More than one row returned by a subquery", PgSqlErrorCode::ERRCODE_CARDINALITY_VIOLATION, None, None),
             ("pg_duckam: ", PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED, None, None),
         ];
@@ -137,11 +141,14 @@ impl From<DuckError> for Error {
                 None => err,
             };
         }
-        // Integer overflow: PostgreSQL's own wording.
-        for (duck, pg) in [("INT16", "smallint"), ("INT32", "integer"), ("INT64", "bigint")] {
-            if e.message.contains("Overflow in ") && e.message.contains(&format!(" of {duck} ")) {
-                return Error::new(PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, format!("{pg} out of range"));
-            }
+        // DuckDB's words for a date past the timestamp range (a date is an
+        // INT32 of days, a timestamp an INT64 of microseconds).
+        if e.message.contains("Type INT32 with value") && e.message.contains("can't be cast to the destination type INT64") {
+            return Error::new(PgSqlErrorCode::ERRCODE_DATETIME_FIELD_OVERFLOW, "date out of range for timestamp");
+        }
+        // Overflow and out-of-range conversions: PostgreSQL's own wording.
+        if let Some(pg) = duckam_logic::range_errors::numeric_range_message(&e.message) {
+            return Error::new(PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, pg);
         }
         let code = match e.kind {
             ErrorKind::Interrupted => PgSqlErrorCode::ERRCODE_QUERY_CANCELED,

@@ -295,7 +295,8 @@ pub unsafe fn deparse(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<Expr, Re
         }
         pg_sys::NodeTag::T_CoalesceExpr => {
             let c = &*(node as *mut pg_sys::CoalesceExpr);
-            Ok(Expr::Call { name: "coalesce".into(), args: list(ctx, c.args)? })
+            let args = list(ctx, c.args)?;
+            Ok(Expr::Call { name: "coalesce".into(), args: at_common_scale(ctx, c.coalescetype, nodes(c.args), args) })
         }
         pg_sys::NodeTag::T_MinMaxExpr => {
             let m = &*(node as *mut pg_sys::MinMaxExpr);
@@ -303,7 +304,8 @@ pub unsafe fn deparse(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<Expr, Re
                 return refuse(format!("GREATEST/LEAST over {}", type_name(m.minmaxtype)));
             }
             let name = if m.op == pg_sys::MinMaxOp::IS_GREATEST { "greatest" } else { "least" };
-            Ok(Expr::Call { name: name.into(), args: list(ctx, m.args)? })
+            let args = list(ctx, m.args)?;
+            Ok(Expr::Call { name: name.into(), args: at_common_scale(ctx, m.minmaxtype, nodes(m.args), args) })
         }
         pg_sys::NodeTag::T_Aggref => aggregate(ctx, node as *mut pg_sys::Aggref),
         pg_sys::NodeTag::T_WindowFunc => window_function(ctx, node as *mut pg_sys::WindowFunc),
@@ -593,6 +595,34 @@ unsafe fn boolean_test(ctx: &mut Ctx, b: *mut pg_sys::BooleanTest) -> Result<Exp
     })
 }
 
+fn nodes(list: *mut pg_sys::List) -> Vec<*mut pg_sys::Node> {
+    unsafe { PgList::<pg_sys::Node>::from_pg(list).iter_ptr().collect() }
+}
+
+/// Numeric branches of a CASE, COALESCE, GREATEST or LEAST cast to one
+/// scale, the largest. Left to DuckDB, decimals of different types unify
+/// by keeping integer digits and dropping scale past 38 digits
+/// (DECIMAL(38,0) with 61.500 gives 62). Branches of unknown scale are
+/// left as they are.
+unsafe fn at_common_scale(ctx: &mut Ctx, result_type: pg_sys::Oid, nodes: Vec<*mut pg_sys::Node>, exprs: Vec<Expr>) -> Vec<Expr> {
+    if result_type != pg_sys::NUMERICOID {
+        return exprs;
+    }
+    let mut scales = Vec::new();
+    for &n in &nodes {
+        match arg_scale(ctx, n) {
+            Ok(s) => scales.push(s),
+            Err(_) => return exprs,
+        }
+    }
+    match (scales.iter().min(), scales.iter().max()) {
+        (Some(lo), Some(&hi)) if *lo != hi => {
+            exprs.into_iter().map(|e| Expr::Cast { arg: Box::new(e), ty: format!("DECIMAL(38,{hi})") }).collect()
+        }
+        _ => exprs,
+    }
+}
+
 unsafe fn case(ctx: &mut Ctx, c: *mut pg_sys::CaseExpr) -> Result<Expr, Refusal> {
     let c = &*c;
     if !c.arg.is_null() {
@@ -603,13 +633,21 @@ unsafe fn case(ctx: &mut Ctx, c: *mut pg_sys::CaseExpr) -> Result<Expr, Refusal>
         ctx.case_tests.push(c.arg as *mut pg_sys::Node);
     }
     let result = (|| {
-        let mut whens = Vec::new();
+        let mut conditions = Vec::new();
+        let mut results = Vec::new();
+        let mut result_nodes = Vec::new();
         for w in PgList::<pg_sys::CaseWhen>::from_pg(c.args).iter_ptr() {
-            whens.push((deparse(ctx, (*w).expr as *mut pg_sys::Node)?, deparse(ctx, (*w).result as *mut pg_sys::Node)?));
+            conditions.push(deparse(ctx, (*w).expr as *mut pg_sys::Node)?);
+            results.push(deparse(ctx, (*w).result as *mut pg_sys::Node)?);
+            result_nodes.push((*w).result as *mut pg_sys::Node);
         }
-        let otherwise =
-            if c.defresult.is_null() { None } else { Some(Box::new(deparse(ctx, c.defresult as *mut pg_sys::Node)?)) };
-        Ok(Expr::Case { whens, otherwise })
+        if !c.defresult.is_null() {
+            results.push(deparse(ctx, c.defresult as *mut pg_sys::Node)?);
+            result_nodes.push(c.defresult as *mut pg_sys::Node);
+        }
+        let mut results = at_common_scale(ctx, c.casetype, result_nodes, results);
+        let otherwise = if c.defresult.is_null() { None } else { results.pop().map(Box::new) };
+        Ok(Expr::Case { whens: conditions.into_iter().zip(results).collect(), otherwise })
     })();
     if !c.arg.is_null() {
         ctx.case_tests.pop();
@@ -638,8 +676,26 @@ unsafe fn sublink(ctx: &mut Ctx, s: *mut pg_sys::SubLink) -> Result<Expr, Refusa
             comparison_operands(o.opno, o.args, o.inputcollid, false)?;
             let left = PgList::<pg_sys::Node>::from_pg(o.args).get_ptr(0).ok_or("ANY without a left side")?;
             let name = CStr::from_ptr(pg_sys::get_opname(o.opno)).to_string_lossy().into_owned();
+            let mut left_sql = deparse(ctx, left)?;
+            if pg_sys::exprType(left) == pg_sys::NUMERICOID {
+                // DuckDB casts the subquery's decimals to the left side's
+                // type, rounding away digits when its scale is smaller
+                // (2.5 = ANY(…) matching 3): compare at the larger scale.
+                let target = PgList::<pg_sys::TargetEntry>::from_pg((*sub).targetList)
+                    .iter_ptr()
+                    .find(|t| !(**t).resjunk)
+                    .ok_or("an ANY subquery without a column")?;
+                let right_scale = match numeric_rule(pg_sys::exprTypmod((*target).expr as *mut pg_sys::Node)) {
+                    NumericRule::Decimal { scale, .. } => scale,
+                    _ => return refuse("an IN/ANY/ALL subquery over numerics of unknown scale"),
+                };
+                let left_scale = numeric_scale(ctx, left)?;
+                if left_scale != right_scale {
+                    left_sql = Expr::Cast { arg: Box::new(left_sql), ty: format!("DECIMAL(38,{})", left_scale.max(right_scale)) };
+                }
+            }
             Ok(Expr::Quantified {
-                left: Box::new(deparse(ctx, left)?),
+                left: Box::new(left_sql),
                 op: name,
                 all: s.subLinkType == pg_sys::SubLinkType::ALL_SUBLINK,
                 sql: nested_sql(ctx, sub)?,
@@ -739,6 +795,9 @@ unsafe fn window_function(ctx: &mut Ctx, w: *mut pg_sys::WindowFunc) -> Result<E
     let partition = equality_keys(ctx, (*clause).partitionClause)?;
     let order_by = order_items(ctx, (*clause).orderClause, (*q).targetList)?;
     let frame = frame(ctx, clause)?;
+    if partition.iter().chain(order_by.iter().map(|o| &o.expr)).any(Expr::may_raise) {
+        return refuse("a window key that may raise an error (DuckDB refuses volatile window keys)");
+    }
     let call = if wr.winagg {
         let filter = if wr.aggfilter.is_null() { None } else { Some(Box::new(deparse(ctx, wr.aggfilter as *mut pg_sys::Node)?)) };
         Expr::Aggregate { name: duck_name, distinct: false, args: deparsed, order_by: vec![], filter }

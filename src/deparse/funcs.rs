@@ -38,6 +38,19 @@ pub(super) fn lit(text: &str, ty: &str) -> Expr {
     Expr::Literal { text: text.into(), ty: ty.into() }
 }
 
+/// date ± integer as PostgreSQL computes it: ±infinity stays itself, a
+/// result outside PostgreSQL's date range is an error.
+fn date_plus_days(op: &str, date: Expr, days: Expr) -> Expr {
+    Expr::Case {
+        whens: vec![
+            (call("isfinite", vec![date.clone()]), call("memory.main.pg_date_checked", vec![Expr::binary(op, date.clone(), days.clone())])),
+            // An infinite date with a NULL stays NULL (the operator is strict).
+            (Expr::IsNull { arg: Box::new(days), negated: true }, date),
+        ],
+        otherwise: None,
+    }
+}
+
 pub(super) fn call(name: &str, args: Vec<Expr>) -> Expr {
     Expr::Call { name: name.into(), args }
 }
@@ -181,15 +194,23 @@ pub unsafe fn operator(
         }
         "+" | "-" if lt == pg_sys::DATEOID && rt == pg_sys::INT4OID => {
             let (l, r) = both(ctx)?;
-            Ok(Expr::binary(&name, l, r))
+            Ok(date_plus_days(&name, l, r))
         }
         "+" if lt == pg_sys::INT4OID && rt == pg_sys::DATEOID => {
             let (l, r) = both(ctx)?;
-            Ok(Expr::binary("+", r, l))
+            Ok(date_plus_days("+", r, l))
         }
         "-" if lt == pg_sys::DATEOID && rt == pg_sys::DATEOID => {
+            // PostgreSQL refuses ±infinity; DuckDB subtracts its sentinels.
             let (l, r) = both(ctx)?;
-            Ok(cast(Expr::binary("-", l, r), "INTEGER"))
+            let infinite = Expr::Logical {
+                and: false,
+                args: vec![Expr::Not(Box::new(call("isfinite", vec![l.clone()]))), Expr::Not(Box::new(call("isfinite", vec![r.clone()])))],
+            };
+            Ok(Expr::Case {
+                whens: vec![(infinite, cast(call("error", vec![lit("cannot subtract infinite dates", "VARCHAR")]), "INTEGER"))],
+                otherwise: Some(Box::new(cast(Expr::binary("-", l, r), "INTEGER"))),
+            })
         }
         // Months, then days, then microseconds in both systems.
         "+" | "-" if matches!(lt, pg_sys::TIMESTAMPOID | pg_sys::DATEOID) && rt == pg_sys::INTERVALOID && result == pg_sys::TIMESTAMPOID => {
@@ -371,7 +392,15 @@ unsafe fn type_cast(ctx: &mut Ctx, a: &[*mut pg_sys::Node], to: pg_sys::Oid, typ
         if typmod >= 0 {
             expr::duck_type(to, typmod)?
         } else if is_int(from) {
-            "DECIMAL(38,0)".into()
+            // As narrow as the integer: a wider decimal would make DuckDB
+            // drop scale when it meets a fractional one (see
+            // expr::at_common_scale).
+            match from {
+                pg_sys::INT2OID => "DECIMAL(5,0)",
+                pg_sys::INT4OID => "DECIMAL(10,0)",
+                _ => "DECIMAL(19,0)",
+            }
+            .into()
         } else {
             // numeric → numeric without a typmod: the value is unchanged.
             return deparse(ctx, a[0]);

@@ -128,6 +128,11 @@ pub unsafe fn order_items(ctx: &mut Ctx, clauses: *mut pg_sys::List, tlist: *mut
             return refuse("a sort reference without a target");
         }
         let node = (*tle).expr as *mut pg_sys::Node;
+        if (*node).type_ == pg_sys::NodeTag::T_Const {
+            // Ordering by a constant orders nothing; DuckDB refuses it
+            // ("ORDER BY non-integer literal has no effect").
+            continue;
+        }
         let op = CStr::from_ptr(pg_sys::get_opname((*sgc).sortop)).to_string_lossy().into_owned();
         let descending = match op.as_str() {
             "<" => false,

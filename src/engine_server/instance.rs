@@ -35,7 +35,9 @@ pub struct Settings {
 /// Float arithmetic with PostgreSQL's errors: DuckDB returns ±inf or 0
 /// where PostgreSQL's float8 operators raise "value out of range" or
 /// "division by zero". The deparser spells float + - * / with these
-/// (memory.main.pg_fadd, …). Created once, in the instance's in-memory
+/// (memory.main.pg_fadd, …). Dates: DuckDB's range is wider than
+/// PostgreSQL's (4714-11-24 BC … 5874897-12-31), whose date + integer
+/// raises "date out of range" beyond it (memory.main.pg_date_checked). Created once, in the instance's in-memory
 /// root catalog, so a new session has nothing to create.
 const PG_SEMANTICS_MACROS: &str = "
 CREATE MACRO memory.main.pg_float_checked(r, a, b, zero_ok) AS (CASE
@@ -47,6 +49,8 @@ CREATE MACRO memory.main.pg_fsub(a, b) AS memory.main.pg_float_checked(a - b, a,
 CREATE MACRO memory.main.pg_fmul(a, b) AS memory.main.pg_float_checked(a * b, a, b, a = 0 OR b = 0);
 CREATE MACRO memory.main.pg_fdiv(a, b) AS (CASE WHEN b = 0 AND NOT isnan(a) THEN error('division by zero')
     ELSE memory.main.pg_float_checked(a / b, a, b, a = 0 OR isinf(b)) END);
+CREATE MACRO memory.main.pg_date_checked(d) AS (CASE WHEN d < DATE '4714-11-24 (BC)' OR d > DATE '5874897-12-31'
+    THEN error('date out of range') ELSE d END);
 ";
 
 /// Write activity of an attached database, for idle checkpoints.

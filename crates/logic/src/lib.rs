@@ -7,6 +7,7 @@ pub mod decimal;
 pub mod ledger;
 pub mod naming;
 pub mod profile;
+pub mod range_errors;
 pub mod sql;
 pub mod temporal;
 pub mod types;

@@ -49,6 +49,15 @@ impl Expr {
         Expr::Binary { op: op.into(), left: Box::new(left), right: Box::new(right) }
     }
 
+    /// Whether DuckDB may raise an error evaluating this (the deparser's
+    /// `error()` calls and the macros that contain them, memory.main.pg_*). DuckDB
+    /// counts `error()` as volatile and refuses volatile window keys.
+    /// Judged on the rendered text: a false positive only costs a fallback.
+    pub fn may_raise(&self) -> bool {
+        let sql = self.render();
+        sql.contains("error(") || sql.contains("memory.main.pg_")
+    }
+
     pub fn render(&self) -> String {
         match self {
             Expr::Column { alias, name } => format!("{}.{}", quote_ident(alias), quote_ident(name)),
@@ -288,7 +297,10 @@ impl Select {
             s.push_str("DISTINCT ");
         }
         if self.targets.is_empty() {
-            s.push_str("NULL");
+            // No column is needed (PostgreSQL computes every output from
+            // constants): a typed placeholder, as an untyped NULL comes
+            // back as DuckDB's SQLNULL type.
+            s.push_str("CAST(NULL AS BOOLEAN)");
         } else {
             let t: Vec<String> =
                 self.targets.iter().map(|(e, a)| format!("{} AS {}", e.render(), quote_ident(a))).collect();
@@ -392,6 +404,15 @@ impl Modify {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn may_raise_sees_error_calls_and_float_macros() {
+        let x = Expr::column("t", "x");
+        assert!(!x.may_raise());
+        let raising = Expr::Case { whens: vec![(Expr::Bool(true), Expr::Call { name: "error".into(), args: vec![] })], otherwise: Some(Box::new(x.clone())) };
+        assert!(raising.may_raise());
+        assert!(Expr::Call { name: "memory.main.pg_fdiv".into(), args: vec![x.clone(), x] }.may_raise());
+    }
 
     #[test]
     fn renders_a_grouped_query_fully_parenthesized() {
