@@ -125,6 +125,8 @@ impl From<DuckError> for Error {
             ("cannot subtract infinite dates", PgSqlErrorCode::ERRCODE_DATETIME_FIELD_OVERFLOW, Some("cannot subtract infinite dates"), None),
             ("Date and time not in timestamp range", PgSqlErrorCode::ERRCODE_DATETIME_FIELD_OVERFLOW, Some("timestamp out of range"), None),
             ("More than one row returned by a subquery", PgSqlErrorCode::ERRCODE_CARDINALITY_VIOLATION, None, None),
+            ("out of memory in the pg_duckam engine", PgSqlErrorCode::ERRCODE_OUT_OF_MEMORY, Some("out of memory in the pg_duckam engine"),
+             Some("Raise duckam.memory_limit (the engine's memory for all sessions; restart needed): a single value needs room for several copies in DuckDB.")),
             ("pg_duckam: ", PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED, None, None),
         ];
         if let Some((_, code, pg_message, hint)) = by_message.iter().find(|(m, ..)| e.message.contains(m)) {

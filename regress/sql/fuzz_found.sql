@@ -35,6 +35,10 @@ SELECT sqlstate_of($$SELECT d - 1000 FROM d_ff$$), sqlstate_of($$SELECT d - 1000
 SELECT same($$SELECT d + 1, 1 + d, d - 1 FROM d_ff WHERE d < '5000000-01-01' AND d > '4713-12-31 BC' OR NOT isfinite(d)$$);
 SELECT same($$SELECT COALESCE((d - 30) + NULL::int, date '2024-08-24') FROM d_ff$$),
        pushed($$SELECT COALESCE((d - 30) + NULL::int, date '2024-08-24') FROM d_ff$$);
+-- NULL % -1 and mod(NULL, -1) (a LEFT JOIN's missing side) gave 0.
+SELECT same($$SELECT a.id, b.k % -1, mod(b.k, -1), mod(a.k, -1) FROM d_ff a LEFT JOIN d_ff b ON a.id = b.k$$),
+       pushed($$SELECT a.id, b.k % -1, mod(b.k, -1) FROM d_ff a LEFT JOIN d_ff b ON a.id = b.k$$);
+SELECT a.id, b.k % -1 AS m FROM d_ff a LEFT JOIN d_ff b ON a.id = b.k ORDER BY 1;
 -- a target list of constants only: DuckDB's placeholder column came back
 -- untyped ("DuckDB type #36").
 SELECT same($$SELECT 1.5::float8, NULLIF(1, 2) FROM d_ff$$), pushed($$SELECT 1.5::float8 FROM d_ff$$);

@@ -68,8 +68,11 @@ fn error(message: &str) -> Expr {
 /// Integer remainder: `x % -1` is 0 in PostgreSQL even for the most
 /// negative x, where DuckDB reports an overflow.
 fn int_modulo(l: Expr, r: Expr) -> Expr {
+    // x % -1 is 0 (DuckDB overflows on the smallest integer), but NULL % -1
+    // stays NULL: the operator is strict.
+    let minus_one = Expr::Logical { and: true, args: vec![Expr::binary("=", r.clone(), lit("-1", "INTEGER")), Expr::IsNull { arg: Box::new(l.clone()), negated: true }] };
     Expr::Case {
-        whens: vec![(Expr::binary("=", r.clone(), lit("-1", "INTEGER")), lit("0", "INTEGER"))],
+        whens: vec![(minus_one, lit("0", "INTEGER"))],
         otherwise: Some(Box::new(Expr::binary("%", l, r))),
     }
 }

@@ -68,7 +68,9 @@ pub fn append_chunk(batch: &mut BatchBuilder, chunk: &DataChunk, types: &[DuckTy
 }
 
 /// Copies rows `start..start + n` of `src` into rows `at..at + n` of `v`.
-fn fill_vector(v: Vector, src: ColumnView, t: &DuckType, start: usize, n: usize, at: usize) {
+/// Fails only when DuckDB cannot allocate (a huge value under its memory
+/// limit).
+fn fill_vector(v: Vector, src: ColumnView, t: &DuckType, start: usize, n: usize, at: usize) -> Result<(), String> {
     match Physical::of(t) {
         Physical::Fixed(w) => {
             let w = w as usize;
@@ -84,7 +86,7 @@ fn fill_vector(v: Vector, src: ColumnView, t: &DuckType, start: usize, n: usize,
                     if src.is_valid(start + r) {
                         v.set_valid(at + r);
                     } else {
-                        v.set_null(at + r);
+                        v.set_null(at + r)?;
                     }
                 }
             }
@@ -97,16 +99,16 @@ fn fill_vector(v: Vector, src: ColumnView, t: &DuckType, start: usize, n: usize,
                     (0..n).for_each(|r| v.set_valid(at + r));
                 }
                 for r in 0..n {
-                    v.set_bytes(at + r, src.bytes(start + r));
+                    v.set_bytes(at + r, src.bytes(start + r))?;
                 }
-                return;
+                return Ok(());
             }
             for r in 0..n {
                 if src.is_valid(start + r) {
                     v.set_valid(at + r);
-                    v.set_bytes(at + r, src.bytes(start + r));
+                    v.set_bytes(at + r, src.bytes(start + r))?;
                 } else {
-                    v.set_null(at + r);
+                    v.set_null(at + r)?;
                 }
             }
         }
@@ -115,19 +117,20 @@ fn fill_vector(v: Vector, src: ColumnView, t: &DuckType, start: usize, n: usize,
             let (child_src, child) = (src.list_child(), v.list_child());
             for r in 0..n {
                 if !src.is_valid(start + r) {
-                    v.set_null(at + r);
+                    v.set_null(at + r)?;
                     v.set_list_entry(at + r, v.list_len(), 0);
                     continue;
                 }
                 v.set_valid(at + r);
                 let (offset, len) = src.list_entry(start + r);
                 let base = v.list_len();
-                v.list_resize(base + len);
-                fill_vector(child, child_src, child_type, offset, len, base);
+                v.list_resize(base + len)?;
+                fill_vector(child, child_src, child_type, offset, len, base)?;
                 v.set_list_entry(at + r, base, len);
             }
         }
     }
+    Ok(())
 }
 
 /// Copies rows `start..start + n` of `batch` into `chunk` (from its row 0),
@@ -137,7 +140,7 @@ pub fn fill_chunk(chunk: &mut DataChunk, batch: &Batch, types: &[DuckType], star
         return Err(DuckError::other("pg_duckam: a batch does not have the columns DuckDB expects"));
     }
     for (i, t) in types.iter().enumerate() {
-        fill_vector(chunk.column(i), batch.column(i), t, start, n, 0);
+        fill_vector(chunk.column(i), batch.column(i), t, start, n, 0).map_err(DuckError::other)?;
     }
     chunk.set_len(n);
     Ok(())

@@ -580,11 +580,10 @@ impl<'a> Vector<'a> {
         v.is_null() || unsafe { (*v.add(row / 64) >> (row % 64)) & 1 == 1 }
     }
 
-    pub fn set_null(&self, row: usize) {
-        unsafe {
-            ffi::duckdb_vector_ensure_validity_writable(self.raw);
-            ffi::duckdb_validity_set_row_invalid(ffi::duckdb_vector_get_validity(self.raw), row as u64);
-        }
+    pub fn set_null(&self, row: usize) -> Result<(), String> {
+        guarded_call(|e, n| unsafe { duckam_guarded_ensure_validity_writable(self.raw, e, n) })?;
+        unsafe { ffi::duckdb_validity_set_row_invalid(ffi::duckdb_vector_get_validity(self.raw), row as u64) };
+        Ok(())
     }
 
     /// Marks a row valid again (a chunk slot may be reused after an error).
@@ -608,10 +607,10 @@ impl<'a> Vector<'a> {
     /// Stores bytes into a VARCHAR or BLOB vector (copied by DuckDB). The
     /// caller guarantees VARCHAR bytes are valid UTF-8 (PostgreSQL has
     /// already validated them).
-    pub fn set_bytes(&self, row: usize, bytes: &[u8]) {
-        unsafe {
-            ffi::duckdb_unsafe_vector_assign_string_element_len(self.raw, row as u64, bytes.as_ptr() as *const c_char, bytes.len() as u64)
-        }
+    pub fn set_bytes(&self, row: usize, bytes: &[u8]) -> Result<(), String> {
+        guarded_call(|e, n| unsafe {
+            duckam_guarded_assign_string(self.raw, row as u64, bytes.as_ptr() as *const c_char, bytes.len() as u64, e, n)
+        })
     }
 
     /// Bytes of a VARCHAR or BLOB element; valid while the chunk lives.
@@ -645,12 +644,31 @@ impl<'a> Vector<'a> {
     }
 
     /// Grows a LIST vector's child to `len` elements.
-    pub fn list_resize(&self, len: usize) {
-        unsafe {
-            ffi::duckdb_list_vector_reserve(self.raw, len as u64);
-            ffi::duckdb_list_vector_set_size(self.raw, len as u64);
-        }
+    pub fn list_resize(&self, len: usize) -> Result<(), String> {
+        guarded_call(|e, n| unsafe { duckam_guarded_list_resize(self.raw, len as u64, e, n) })
     }
 }
 
 
+
+// The C++ guard shim (guard.cpp): C API calls that may throw (they
+// allocate), caught on the C++ side; 0 is success, else `error` holds
+// DuckDB's message.
+extern "C" {
+    fn duckam_guarded_assign_string(v: ffi::duckdb_vector, row: u64, s: *const c_char, len: u64, error: *mut c_char, error_len: usize) -> i32;
+    fn duckam_guarded_list_resize(v: ffi::duckdb_vector, len: u64, error: *mut c_char, error_len: usize) -> i32;
+    fn duckam_guarded_ensure_validity_writable(v: ffi::duckdb_vector, error: *mut c_char, error_len: usize) -> i32;
+}
+
+fn guarded_call(call: impl FnOnce(*mut c_char, usize) -> i32) -> Result<(), String> {
+    let mut error = [0 as c_char; 512];
+    if call(error.as_mut_ptr(), error.len()) == 0 {
+        return Ok(());
+    }
+    let message = unsafe { std::ffi::CStr::from_ptr(error.as_ptr()) }.to_string_lossy();
+    if message.to_lowercase().contains("memory") {
+        // error.rs maps this wording to SQLSTATE 53200 with a hint.
+        return Err(format!("out of memory in the pg_duckam engine (duckdb: {message})"));
+    }
+    Err(message.into_owned())
+}

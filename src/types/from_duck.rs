@@ -28,6 +28,9 @@ pub struct Arena {
 
 const ARENA_BLOCK: usize = 64 * 1024;
 
+/// PostgreSQL's MaxAllocSize: the largest palloc, so the largest varlena.
+const MAX_ALLOC_SIZE: usize = 0x3fff_ffff;
+
 impl Arena {
     /// An arena whose blocks live in `cxt`.
     pub fn new(cxt: pg_sys::MemoryContext) -> Arena {
@@ -41,11 +44,13 @@ impl Arena {
     }
 
     unsafe fn alloc(&mut self, len: usize) -> *mut u8 {
+        if len > ARENA_BLOCK / 4 {
+            // Exactly `len`: rounded up, a value at PostgreSQL's 1 GB limit
+            // would exceed palloc's.
+            return pg_sys::palloc(len) as *mut u8;
+        }
         let len = (len + 7) & !7;
         if len > self.left {
-            if len > ARENA_BLOCK / 4 {
-                return pg_sys::palloc(len) as *mut u8;
-            }
             if self.used == self.blocks.len() {
                 self.blocks.push(pg_sys::MemoryContextAlloc(self.cxt, ARENA_BLOCK) as *mut u8);
             }
@@ -61,6 +66,14 @@ impl Arena {
 
     unsafe fn varlena(&mut self, bytes: &[u8]) -> pg_sys::Datum {
         let len = bytes.len() + pg_sys::VARHDRSZ;
+        if len > MAX_ALLOC_SIZE {
+            // DuckDB's strings may reach 4 GB; PostgreSQL's values stop at 1 GB.
+            pgrx::ereport!(
+                ERROR,
+                pgrx::PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+                format!("a value of {} bytes computed by DuckDB exceeds PostgreSQL's limit of 1 GB for a field", bytes.len())
+            );
+        }
         let p = self.alloc(len) as *mut pg_sys::varlena;
         pgrx::varlena::set_varsize_4b(p, len as i32);
         std::ptr::copy_nonoverlapping(bytes.as_ptr(), (p as *mut u8).add(pg_sys::VARHDRSZ), bytes.len());
