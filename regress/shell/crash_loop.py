@@ -21,23 +21,16 @@ import time
 
 import psycopg
 
+from testlib import Checks
+
 db, iterations, seed, work = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 rng = random.Random(seed)
 BATCH = 10_000_000  # ids of batch b are b * BATCH + 1 .. b * BATCH + n
-failures = 0
+check = Checks(f"seed {seed}")
 
 
 def log(msg):
     print(msg, flush=True)
-
-
-def check(what, got, wanted):
-    global failures
-    if got != wanted:
-        failures += 1
-        log(f"FAIL (seed {seed}): {what}: got {got!r}, wanted {wanted!r}")
-    else:
-        log(f"ok: {what}")
 
 
 def connect(timeout=90):
@@ -114,12 +107,15 @@ def run_client(statements, outcome):
             outcome["pid"] = c.info.backend_pid
             outcome["started"].set()
             for s in statements:
+                if s == "COMMIT":
+                    outcome["committing"].set()
                 c.execute(s)
             outcome["committed"] = True
     except psycopg.Error as e:
         outcome["error"] = str(e).splitlines()[0] if str(e) else type(e).__name__
     finally:
         outcome["started"].set()
+        outcome["committing"].set()
 
 
 def engine_pid():
@@ -149,21 +145,28 @@ def verify(round_no, client_committed):
 
 
 setup()
-kills = {"backend": 0, "engine": 0, "missed": 0}
+kills = {"backend": 0, "engine": 0, "at commit": 0, "missed": 0}
 for b in range(1, iterations + 1):
     op, target, n, statements = operation(b)
     victim = rng.choice(["backend", "engine"])
-    delay = rng.uniform(0, 1.0)
-    outcome = {"started": threading.Event(), "committed": False}
+    # a third of the kills aim at COMMIT (the DuckDB commit, then
+    # PostgreSQL's, in the mixed-commit window): a few ms after the client
+    # sends it; the rest at a random moment of the transaction
+    at_commit = rng.random() < 1 / 3
+    delay = rng.uniform(0, 0.03) if at_commit else rng.uniform(0, 1.0)
+    outcome = {"started": threading.Event(), "committing": threading.Event(), "committed": False}
     client = threading.Thread(target=run_client, args=(statements, outcome))
     client.start()
     outcome["started"].wait(30)
+    if at_commit:
+        outcome["committing"].wait(120)
     time.sleep(delay)
     pid = outcome.get("pid") if victim == "backend" else engine_pid()
     if client.is_alive() and pid:
         os.kill(pid, signal.SIGKILL)
         kills[victim] += 1
-        how = f"killed the {victim} after {delay:.2f} s"
+        kills["at commit"] += at_commit
+        how = f"killed the {victim} {delay:.3f} s after {'COMMIT was sent' if at_commit else 'the start'}"
     else:
         kills["missed"] += 1
         how = "the transaction ended before the kill"
@@ -175,9 +178,10 @@ for b in range(1, iterations + 1):
 with connect() as c:
     c.execute(f"INSERT INTO t SELECT g, 0, 'after' FROM generate_series(1, 1000) g")
     check("the table takes new writes after the crashes", c.execute("SELECT count(*) FROM t WHERE batch = 0").fetchone()[0], 1000)
-log(f"crash loop: seed {seed}, {iterations} rounds, kills: {kills['backend']} backend, {kills['engine']} engine, "
-    f"{kills['missed']} transactions ended first; {failures} failures")
+log(f"crash loop: seed {seed}, {iterations} rounds, kills: {kills['backend']} backend, {kills['engine']} engine "
+    f"({kills['at commit']} of them aimed at COMMIT), "
+    f"{kills['missed']} transactions ended first; {check.failures} failures")
 for f in os.listdir(work):
     if f.startswith("crash_loop_") and f.endswith(".csv"):
         os.remove(os.path.join(work, f))
-sys.exit(1 if failures else 0)
+sys.exit(1 if check.failures else 0)

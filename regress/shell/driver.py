@@ -8,16 +8,9 @@ import sys
 
 import psycopg
 
-failures = 0
+from testlib import Checks
 
-
-def check(what, got, wanted):
-    global failures
-    if got != wanted:
-        failures += 1
-        print(f"FAIL: {what}: got {got!r}, wanted {wanted!r}")
-    else:
-        print(f"ok: {what}")
+check = Checks()
 
 
 with psycopg.connect(dbname=sys.argv[1], autocommit=True, prepare_threshold=0) as conn:
@@ -58,4 +51,4 @@ with psycopg.connect(dbname=sys.argv[1], autocommit=True, prepare_threshold=0) a
             check("named cursor", [r[0] for r in sc.fetchmany(4)], [991, 992, 993, 994])
     cur.execute("DROP TABLE d_drv, h_drv")
 
-sys.exit(1 if failures else 0)
+sys.exit(1 if check.failures else 0)

@@ -39,6 +39,8 @@ SELECT same($$SELECT COALESCE((d - 30) + NULL::int, date '2024-08-24') FROM d_ff
 SELECT same($$SELECT a.id, b.k % -1, mod(b.k, -1), mod(a.k, -1) FROM d_ff a LEFT JOIN d_ff b ON a.id = b.k$$),
        pushed($$SELECT a.id, b.k % -1, mod(b.k, -1) FROM d_ff a LEFT JOIN d_ff b ON a.id = b.k$$);
 SELECT a.id, b.k % -1 AS m FROM d_ff a LEFT JOIN d_ff b ON a.id = b.k ORDER BY 1;
+-- boolean → text (booltext) ran in PostgreSQL although DuckDB spells it alike.
+SELECT same($$SELECT (k > 2)::text, (k > 2)::text || '!' FROM d_ff$$), pushed($$SELECT (k > 2)::text FROM d_ff$$);
 -- a target list of constants only: DuckDB's placeholder column came back
 -- untyped ("DuckDB type #36").
 SELECT same($$SELECT 1.5::float8, NULLIF(1, 2) FROM d_ff$$), pushed($$SELECT 1.5::float8 FROM d_ff$$);

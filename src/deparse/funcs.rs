@@ -376,7 +376,8 @@ unsafe fn type_cast(ctx: &mut Ctx, a: &[*mut pg_sys::Node], to: pg_sys::Oid, typ
         pg_sys::TEXTOID | pg_sys::VARCHAROID if from == pg_sys::BPCHAROID && typmod < 0 => {
             return Ok(bpchar::to_text(deparse(ctx, a[0])?));
         }
-        pg_sys::TEXTOID => is_text(from) && typmod < 0,
+        // booltext(): 'true' / 'false', as DuckDB's cast.
+        pg_sys::TEXTOID => (is_text(from) || from == pg_sys::BOOLOID) && typmod < 0,
         pg_sys::VARCHAROID => is_text(from),
         _ => false,
     };
