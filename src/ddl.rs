@@ -57,6 +57,21 @@ unsafe extern "C-unwind" fn process_utility(
     qc: *mut pg_sys::QueryCompletion,
 ) {
     crate::engine::snapshot::new_statement();
+    let stmt = (*pstmt).utilityStmt;
+    if !stmt.is_null() && (*stmt).type_ == pg_sys::NodeTag::T_AlterTableStmt {
+        // With the lock the ALTER takes, taken now (as ALTER TABLE itself
+        // does first): DuckDB's view is then read after the writers it
+        // waits for have committed.
+        let alter = stmt as *mut pg_sys::AlterTableStmt;
+        let lock = pg_sys::AlterTableGetLockLevel((*alter).cmds);
+        let relid = pg_sys::RangeVarGetRelidExtended((*alter).relation, lock, pg_sys::RVROption::RVR_MISSING_OK, None, std::ptr::null_mut());
+        if relid != pg_sys::InvalidOid && crate::hooks::is_duckdb_relid(relid) {
+            let rel = pg_sys::relation_open(relid, pg_sys::NoLock as i32);
+            let result = ensure_reconciled(rel);
+            pg_sys::relation_close(rel, pg_sys::NoLock as i32);
+            result.or_report();
+        }
+    }
     let outer = CHANGED.with(|c| std::mem::take(&mut *c.borrow_mut()));
     match PREV_PROCESS_UTILITY {
         Some(prev) => prev(pstmt, query_string, read_only_tree, context, params, query_env, dest, qc),
@@ -125,6 +140,38 @@ fn reconcile(relid: pg_sys::Oid) -> Result<()> {
         pg_sys::relation_close(rel, pg_sys::NoLock as i32);
         result
     }
+}
+
+thread_local! {
+    /// DuckDB tables this backend has brought to their relation's columns,
+    /// since the engine (its pid) last started: an engine that died in
+    /// the commit window may have left a table in doubt.
+    static CHECKED: RefCell<(i32, std::collections::HashSet<String>)> = RefCell::new((0, std::collections::HashSet::new()));
+}
+
+/// Before this backend's first write to a duckdb table, and before an ALTER
+/// TABLE: brings the DuckDB table to the relation's columns. They differ
+/// only after a crash in the window between DuckDB's commit and
+/// PostgreSQL's (an ALTER TABLE DuckDB committed and PostgreSQL did not);
+/// without this every INSERT would then fail ("a batch does not have the
+/// columns DuckDB expects"), and the next ADD COLUMN would reuse the
+/// in-doubt column, values and all, by its attribute number.
+pub fn ensure_reconciled(rel: pg_sys::Relation) -> Result<()> {
+    let table = am::table_of(rel);
+    let engine = crate::shmem::engine_pid();
+    let checked = CHECKED.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.0 != engine {
+            *c = (engine, std::collections::HashSet::new());
+        }
+        c.1.contains(&table)
+    });
+    if checked {
+        return Ok(());
+    }
+    reconcile_relation(rel)?;
+    CHECKED.with(|c| c.borrow_mut().1.insert(table));
+    Ok(())
 }
 
 fn reconcile_relation(rel: pg_sys::Relation) -> Result<()> {

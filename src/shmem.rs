@@ -126,6 +126,11 @@ pub fn engine_starting() {
     set_state(EngineState::Starting);
 }
 
+/// The pid of the engine that started last (it changes when the engine restarts).
+pub fn engine_pid() -> i32 {
+    shared().engine_pid.load(Ordering::Acquire)
+}
+
 pub fn engine_ready() {
     set_state(EngineState::Ready);
 }

@@ -36,3 +36,14 @@ engine_pid() { # pid of the pg_duckam engine of the cluster in $1 (default: the 
     done
     fail "the pg_duckam engine is not running"
 }
+RESET_SETTINGS=()
+reset_server_settings() {
+    for s in "${RESET_SETTINGS[@]}"; do val postgres "ALTER SYSTEM RESET $s" >/dev/null 2>&1 || true; done
+    "$REPO_ROOT/scripts/cluster.sh" restart >/dev/null 2>&1 || true
+}
+set_server_setting() { # set_server_setting <name> <value>: ALTER SYSTEM and restart; undone (and restarted) when the test exits
+    RESET_SETTINGS+=("$1")
+    trap reset_server_settings EXIT
+    val postgres "ALTER SYSTEM SET $1 = '$2'" >/dev/null
+    "$REPO_ROOT/scripts/cluster.sh" restart
+}

@@ -68,6 +68,7 @@ unsafe fn remember(rel: pg_sys::Relation, slots: &[*mut pg_sys::TupleTableSlot])
 /// Converts the slots' rows into the relation's insert buffer, all in one
 /// visit of the buffer (COPY hands over up to 1000 rows per call).
 fn insert_slots(rel: pg_sys::Relation, slots: &[*mut pg_sys::TupleTableSlot]) -> Result<()> {
+    crate::ddl::ensure_reconciled(rel)?;
     let columns = columns_of(rel)?;
     let storage = storage_of(rel);
     let natts = unsafe { (*(*rel).rd_att).natts };

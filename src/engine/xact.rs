@@ -20,6 +20,11 @@ use super::{call, call_append, check_usable, doomed_error, flush_all_but_last, w
 use crate::error::{Error, OrReport, Result};
 use crate::shmem::{self, MixedCommit};
 
+unsafe extern "C-unwind" {
+    // storage/predicate.h, not in pgrx's bindings
+    fn PreCommit_CheckForSerializationFailure();
+}
+
 thread_local! {
     /// The xid of a committing mixed transaction inside its window.
     static IN_WINDOW: std::cell::Cell<Option<pg_sys::TransactionId>> = const { std::cell::Cell::new(None) };
@@ -69,6 +74,14 @@ fn pre_commit() -> Result<()> {
         // Read-only: nothing to commit; no response needed.
         with_state(|s| s.txn = false);
         return with_client(Access::Read, |c| c.send(&Request::Rollback));
+    }
+    if unsafe { pg_sys::XactIsoLevel } == pg_sys::XACT_SERIALIZABLE as i32 {
+        // PostgreSQL's last serialization check, which would otherwise run
+        // after DuckDB has committed (leaving DuckDB's part of a
+        // transaction PostgreSQL then rolls back): run it first. It marks
+        // the transaction as committing; PostgreSQL's own call at commit
+        // finds nothing new.
+        unsafe { pg_sys::ffi::pg_guard_ffi_boundary(|| PreCommit_CheckForSerializationFailure()) };
     }
     let xid = unsafe { pg_sys::GetTopTransactionIdIfAny() };
     if xid != pg_sys::InvalidTransactionId {
