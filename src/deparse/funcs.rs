@@ -66,10 +66,9 @@ fn error(message: &str) -> Expr {
 }
 
 /// Integer remainder: `x % -1` is 0 in PostgreSQL even for the most
-/// negative x, where DuckDB reports an overflow.
+/// negative x, where DuckDB reports an overflow; `NULL % -1` stays NULL
+/// (the operator is strict).
 fn int_modulo(l: Expr, r: Expr) -> Expr {
-    // x % -1 is 0 (DuckDB overflows on the smallest integer), but NULL % -1
-    // stays NULL: the operator is strict.
     let minus_one = Expr::Logical { and: true, args: vec![Expr::binary("=", r.clone(), lit("-1", "INTEGER")), Expr::IsNull { arg: Box::new(l.clone()), negated: true }] };
     Expr::Case {
         whens: vec![(minus_one, lit("0", "INTEGER"))],
@@ -211,7 +210,7 @@ pub unsafe fn operator(
                 args: vec![Expr::Not(Box::new(call("isfinite", vec![l.clone()]))), Expr::Not(Box::new(call("isfinite", vec![r.clone()])))],
             };
             Ok(Expr::Case {
-                whens: vec![(infinite, cast(call("error", vec![lit("cannot subtract infinite dates", "VARCHAR")]), "INTEGER"))],
+                whens: vec![(infinite, cast(error("cannot subtract infinite dates"), "INTEGER"))],
                 otherwise: Some(Box::new(cast(Expr::binary("-", l, r), "INTEGER"))),
             })
         }

@@ -649,8 +649,6 @@ impl<'a> Vector<'a> {
     }
 }
 
-
-
 // The C++ guard shim (guard.cpp): C API calls that may throw (they
 // allocate), caught on the C++ side; 0 is success, else `error` holds
 // DuckDB's message.

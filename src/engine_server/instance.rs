@@ -37,8 +37,9 @@ pub struct Settings {
 /// "division by zero". The deparser spells float + - * / with these
 /// (memory.main.pg_fadd, …). Dates: DuckDB's range is wider than
 /// PostgreSQL's (4714-11-24 BC … 5874897-12-31), whose date + integer
-/// raises "date out of range" beyond it (memory.main.pg_date_checked). Created once, in the instance's in-memory
-/// root catalog, so a new session has nothing to create.
+/// raises "date out of range" beyond it (memory.main.pg_date_checked).
+/// Created once, in the instance's in-memory root catalog, so a new
+/// session has nothing to create.
 const PG_SEMANTICS_MACROS: &str = "
 CREATE MACRO memory.main.pg_float_checked(r, a, b, zero_ok) AS (CASE
     WHEN isinf(r) AND NOT isinf(a) AND NOT isinf(b) THEN error('value out of range: overflow')
