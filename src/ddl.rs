@@ -58,6 +58,16 @@ unsafe extern "C-unwind" fn process_utility(
 ) {
     crate::engine::snapshot::new_statement();
     let stmt = (*pstmt).utilityStmt;
+    if !stmt.is_null() && (*stmt).type_ == pg_sys::NodeTag::T_IndexStmt {
+        // Refused before any catalog change: CREATE INDEX CONCURRENTLY
+        // commits the index's catalog entry before building it, and a
+        // refusal in the build left an INVALID index that made TRUNCATE fail.
+        let rv = (*(stmt as *mut pg_sys::IndexStmt)).relation;
+        let relid = pg_sys::RangeVarGetRelidExtended(rv, pg_sys::NoLock as i32, pg_sys::RVROption::RVR_MISSING_OK, None, std::ptr::null_mut());
+        if relid != pg_sys::InvalidOid && crate::hooks::is_duckdb_relid(relid) {
+            crate::am::unsupported::refuse_index();
+        }
+    }
     if !stmt.is_null() && (*stmt).type_ == pg_sys::NodeTag::T_AlterTableStmt {
         // With the lock the ALTER takes, taken now (as ALTER TABLE itself
         // does first): DuckDB's view is then read after the writers it

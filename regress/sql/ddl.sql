@@ -48,6 +48,14 @@ SELECT a, c FROM d ORDER BY a;
 
 -- refused operations
 CREATE INDEX ON d (a);
+-- refused before any catalog change, CONCURRENTLY and parallel builds
+-- too: no INVALID index is left behind, and TRUNCATE still works
+CREATE INDEX CONCURRENTLY d_conc ON d (a);
+SET max_parallel_maintenance_workers = 2;
+CREATE UNIQUE INDEX d_par ON d (a);
+RESET max_parallel_maintenance_workers;
+SELECT count(*) AS indexes_left FROM pg_index WHERE indrelid = 'd'::regclass;
+BEGIN; TRUNCATE d; ROLLBACK;
 MERGE INTO d USING (SELECT 1 AS x) s ON d.a = s.x WHEN MATCHED THEN DELETE;
 SELECT * FROM d FOR UPDATE;
 SELECT * FROM d TABLESAMPLE SYSTEM (50);

@@ -4,7 +4,7 @@
 mod insert;
 mod scan;
 mod storage;
-mod unsupported;
+pub mod unsupported;
 
 use std::cell::RefCell;
 use std::collections::HashMap;

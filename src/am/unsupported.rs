@@ -151,6 +151,13 @@ pub unsafe extern "C-unwind" fn index_build_range_scan(
     _state: *mut std::ffi::c_void,
     _scan: pg_sys::TableScanDesc,
 ) -> f64 {
+    refuse_index()
+}
+
+/// Any index on a duckdb table. CREATE INDEX is refused up front
+/// (ddl.rs) as well: a CONCURRENTLY build that fails here has already
+/// committed an INVALID index.
+pub fn refuse_index() -> ! {
     refuse("an index (including PRIMARY KEY, UNIQUE and EXCLUDE constraints)", NO_INDEX)
 }
 #[pg_guard]
