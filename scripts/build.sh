@@ -20,6 +20,12 @@ if ! cargo pgrx install --release --pg-config "$PG_CONFIG" > "$DUCKAM_WORK/build
 fi
 # The benchmark's standalone DuckDB: a target of this package, so it links
 # the DuckDB just compiled (seconds, no second DuckDB compile).
+# Earlier releases' install scripts (sql/pg_duckam--<version>.sql, frozen):
+# cargo pgrx install copies only the upgrade scripts, and CREATE EXTENSION
+# … VERSION '<earlier>' needs them (regress/shell/upgrade.sh).
+for script in sql/pg_duckam--*.sql; do
+    case "$script" in *--*--*) ;; *) install -m 644 "$script" "$("$PG_CONFIG" --sharedir)/extension/" ;; esac
+done
 if ! cargo build --release --bin duckdb_standalone >> "$DUCKAM_WORK/build.log" 2>&1; then
     tail -30 "$DUCKAM_WORK/build.log"
     echo "build: FAILED building duckdb_standalone"
