@@ -19,6 +19,10 @@ struct DuckScanDesc {
 
 struct ScanState {
     rel: pg_sys::Relation,
+    /// ANALYZE's scan: a DuckDB sample, one row per pseudo-block.
+    analyze: bool,
+    /// ANALYZE: this pseudo-block's row has been handed out.
+    block_served: bool,
     /// Configured at the first row, from the slot's descriptor.
     reader: RowReader,
     /// Holds the descriptor; deleted at scan_end.
@@ -55,7 +59,9 @@ pub unsafe extern "C-unwind" fn scan_begin(
     (*desc).base.rs_key = key;
     (*desc).base.rs_flags = flags;
     (*desc).base.rs_parallel = pscan;
-    owned::own_in_context(scan_cxt, &mut (*desc).state, ScanState { rel, reader: RowReader::new(scan_cxt), scan_cxt });
+    let analyze = flags & pg_sys::ScanOptions::SO_TYPE_ANALYZE != 0;
+    let state = ScanState { rel, analyze, block_served: false, reader: RowReader::new(scan_cxt), scan_cxt };
+    owned::own_in_context(scan_cxt, &mut (*desc).state, state);
     desc as pg_sys::TableScanDesc
 }
 
@@ -103,12 +109,67 @@ pub unsafe extern "C-unwind" fn scan_getnextslot(
 /// The columns come from the slot's descriptor: during a table rewrite
 /// (ALTER COLUMN TYPE) the relation already has its new descriptor while
 /// the DuckDB table still holds the old one, which the slot carries.
+/// ANALYZE reads DuckDB's reservoir sample of the rows it will ask for.
 fn configure(state: &mut ScanState, slot: *mut pg_sys::TupleTableSlot) -> Result<()> {
     let desc = unsafe { (*slot).tts_tupleDescriptor };
     let columns = columns_for(state.rel, desc)?;
-    let sql = format!("SELECT {} FROM {}", types::select_list(&columns), quoted_table_of(state.rel));
+    let mut sql = format!("SELECT {} FROM {}", types::select_list(&columns), quoted_table_of(state.rel));
+    if state.analyze {
+        sql.push_str(&format!(" USING SAMPLE reservoir({} ROWS) REPEATABLE (1)", unsafe { analyze_target_rows(state.rel) }));
+    }
     state.reader.configure(sql, columns, unsafe { (*desc).natts } as usize);
     Ok(())
+}
+
+/// The rows ANALYZE samples: 300 per unit of the largest statistics
+/// target of the columns (std_typanalyze's rule).
+unsafe fn analyze_target_rows(rel: pg_sys::Relation) -> i64 {
+    let desc = (*rel).rd_att;
+    let attrs = std::slice::from_raw_parts((*desc).attrs.as_ptr(), (*desc).natts as usize);
+    let target = attrs
+        .iter()
+        .filter(|a| !a.attisdropped)
+        .map(|a| if a.attstattarget < 0 { pg_sys::default_statistics_target } else { a.attstattarget })
+        .max()
+        .unwrap_or(pg_sys::default_statistics_target);
+    300 * target.max(1) as i64
+}
+
+/// ANALYZE's blocks (storage::relation_size reports one per row): each
+/// holds the next row of DuckDB's sample.
+#[pg_guard]
+pub unsafe extern "C-unwind" fn scan_analyze_next_block(
+    scan: pg_sys::TableScanDesc,
+    _blockno: pg_sys::BlockNumber,
+    _bstrategy: pg_sys::BufferAccessStrategy,
+) -> bool {
+    (*(*(scan as *mut DuckScanDesc)).state).block_served = false;
+    true
+}
+
+#[pg_guard]
+pub unsafe extern "C-unwind" fn scan_analyze_next_tuple(
+    scan: pg_sys::TableScanDesc,
+    _oldest: pg_sys::TransactionId,
+    liverows: *mut f64,
+    _deadrows: *mut f64,
+    slot: *mut pg_sys::TupleTableSlot,
+) -> bool {
+    let state = &mut *(*(scan as *mut DuckScanDesc)).state;
+    if state.block_served {
+        return false;
+    }
+    state.block_served = true;
+    if !state.reader.is_configured() {
+        configure(state, slot).or_report();
+    }
+    let n = state.reader.returned;
+    if !state.reader.next_into(slot).or_report() {
+        return false;
+    }
+    set_synthetic_tid(&mut (*slot).tts_tid, n);
+    *liverows += 1.0;
+    true
 }
 
 /// duckdb rows have no physical address; TIDs only number rows of a scan

@@ -106,10 +106,20 @@ pub unsafe extern "C-unwind" fn relation_vacuum(
 ) {
 }
 
-/// The PostgreSQL-side file is always empty; the data is in DuckDB.
+/// The PostgreSQL-side file is always empty; the data is in DuckDB. For
+/// ANALYZE (the one caller that matters for duckdb tables; the planner
+/// asks relation_estimate_size) the main fork reports one pseudo-block per
+/// row: ANALYZE's block sampler then visits as many blocks as it wants
+/// rows, and scan.rs serves each with a row of DuckDB's sample, so
+/// pg_class.reltuples comes out as the row count.
 #[pg_guard]
-pub unsafe extern "C-unwind" fn relation_size(_rel: pg_sys::Relation, _fork: pg_sys::ForkNumber::Type) -> u64 {
-    0
+pub unsafe extern "C-unwind" fn relation_size(rel: pg_sys::Relation, fork: pg_sys::ForkNumber::Type) -> u64 {
+    if fork != pg_sys::ForkNumber::MAIN_FORKNUM {
+        return 0;
+    }
+    let rows = engine::query_i64(&format!("SELECT count(*)::BIGINT FROM {}", quoted_table_of(rel))).or_report();
+    // at most MaxBlockNumber blocks
+    rows.clamp(0, 0xFFFF_FFFE) as u64 * pg_sys::BLCKSZ as u64
 }
 
 #[pg_guard]

@@ -120,24 +120,6 @@ pub unsafe extern "C-unwind" fn tuple_lock(
     refuse("SELECT ... FOR UPDATE/SHARE (row locking)", NO_ROW_UPDATE)
 }
 #[pg_guard]
-pub unsafe extern "C-unwind" fn scan_analyze_next_block(
-    _scan: pg_sys::TableScanDesc,
-    _blockno: pg_sys::BlockNumber,
-    _bstrategy: pg_sys::BufferAccessStrategy,
-) -> bool {
-    false
-}
-#[pg_guard]
-pub unsafe extern "C-unwind" fn scan_analyze_next_tuple(
-    _scan: pg_sys::TableScanDesc,
-    _oldest: pg_sys::TransactionId,
-    _liverows: *mut f64,
-    _deadrows: *mut f64,
-    _slot: *mut pg_sys::TupleTableSlot,
-) -> bool {
-    false
-}
-#[pg_guard]
 pub unsafe extern "C-unwind" fn index_build_range_scan(
     _table: pg_sys::Relation,
     _index: pg_sys::Relation,
