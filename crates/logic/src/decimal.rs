@@ -150,68 +150,88 @@ pub fn to_pg_numeric(value: i128, scale: u8) -> Vec<u8> {
 /// Base-10000 digits of `value` / 10^`scale` (most significant first) and
 /// the weight of the first, before zero digits are dropped.
 fn base10000_digits(value: u128, scale: u32) -> (Vec<u16>, i32) {
-    let pow10 = |n: u32| 10u128.pow(n);
     let pad = (4 - scale % 4) % 4;
     let mut digits = Vec::with_capacity(12);
     if value <= u64::MAX as u128 && scale + pad <= 19 {
         // The common case in 64 bits (128-bit division is a library call).
-        let (value, pow10) = (value as u64, |n: u32| 10u64.pow(n));
-        let (mut int, frac) = (value / pow10(scale), value % pow10(scale));
-        let mut int_digits = [0u16; 5];
-        let mut n = 0;
-        while int > 0 {
-            int_digits[n] = (int % 10000) as u16;
-            int /= 10000;
-            n += 1;
-        }
-        digits.extend(int_digits[..n].iter().rev());
-        let mut frac = frac * pow10(pad);
-        let groups = ((scale + pad) / 4) as usize;
-        let start = digits.len();
-        digits.resize(start + groups, 0);
-        for i in (0..groups).rev() {
-            digits[start + i] = (frac % 10000) as u16;
-            frac /= 10000;
-        }
-        return (digits, n as i32 - 1);
+        let weight = split_groups(value as u64, scale, pad, &mut digits);
+        return (digits, weight);
     }
     if scale + pad <= 38 {
-        let (mut int, frac) = (value / pow10(scale), value % pow10(scale));
-        let mut int_digits = Vec::with_capacity(10);
-        while int > 0 {
-            int_digits.push((int % 10000) as u16);
-            int /= 10000;
-        }
-        let weight = int_digits.len() as i32 - 1;
-        digits.extend(int_digits.iter().rev());
-        let mut frac = frac * pow10(pad);
-        let groups = (scale + pad) / 4;
-        let start = digits.len();
-        digits.resize(start + groups as usize, 0);
-        for i in (0..groups as usize).rev() {
-            digits[start + i] = (frac % 10000) as u16;
-            frac /= 10000;
-        }
-        (digits, weight)
-    } else {
-        // Scales of 37 and 38: the padded fraction would not fit in 128
-        // bits; go through the digits' text.
-        let mut text = value.to_string();
-        let scale = scale as usize;
-        if text.len() <= scale {
-            text.insert_str(0, &"0".repeat(scale + 1 - text.len()));
-        }
-        let (int_part, frac_part) = text.split_at(text.len() - scale);
-        let group = |s: &[u8]| s.iter().fold(0u16, |acc, b| acc * 10 + (b - b'0') as u16);
-        let lead = int_part.len() % 4;
-        if lead > 0 {
-            digits.push(group(&int_part.as_bytes()[..lead]));
-        }
-        digits.extend(int_part.as_bytes()[lead..].chunks(4).map(group));
-        let weight = digits.len() as i32 - 1;
-        digits.extend(frac_part.as_bytes().chunks(4).map(|c| group(c) * 10u16.pow(4 - c.len() as u32)));
-        (digits, weight)
+        let weight = split_groups(value, scale, pad, &mut digits);
+        return (digits, weight);
     }
+    // Scales of 37 and 38: the padded fraction would not fit in 128 bits;
+    // go through the digits' text.
+    let mut text = value.to_string();
+    let scale = scale as usize;
+    if text.len() <= scale {
+        text.insert_str(0, &"0".repeat(scale + 1 - text.len()));
+    }
+    let (int_part, frac_part) = text.split_at(text.len() - scale);
+    let group = |s: &[u8]| s.iter().fold(0u16, |acc, b| acc * 10 + (b - b'0') as u16);
+    let lead = int_part.len() % 4;
+    if lead > 0 {
+        digits.push(group(&int_part.as_bytes()[..lead]));
+    }
+    digits.extend(int_part.as_bytes()[lead..].chunks(4).map(group));
+    let weight = digits.len() as i32 - 1;
+    digits.extend(frac_part.as_bytes().chunks(4).map(|c| group(c) * 10u16.pow(4 - c.len() as u32)));
+    (digits, weight)
+}
+
+/// The unsigned integers base10000_digits divides in.
+trait Groups: Copy + PartialOrd + std::ops::Div<Output = Self> + std::ops::Rem<Output = Self> + std::ops::Mul<Output = Self> {
+    const ZERO: Self;
+    const TEN_THOUSAND: Self;
+    fn pow10(n: u32) -> Self;
+    fn low_group(self) -> u16;
+}
+
+impl Groups for u64 {
+    const ZERO: u64 = 0;
+    const TEN_THOUSAND: u64 = 10_000;
+    fn pow10(n: u32) -> u64 {
+        10u64.pow(n)
+    }
+    fn low_group(self) -> u16 {
+        (self % 10_000) as u16
+    }
+}
+
+impl Groups for u128 {
+    const ZERO: u128 = 0;
+    const TEN_THOUSAND: u128 = 10_000;
+    fn pow10(n: u32) -> u128 {
+        10u128.pow(n)
+    }
+    fn low_group(self) -> u16 {
+        (self % 10_000) as u16
+    }
+}
+
+/// Appends the base-10000 groups of `value` / 10^`scale` (the fraction
+/// padded by `pad` digits to whole groups) and returns the first's weight.
+fn split_groups<T: Groups>(value: T, scale: u32, pad: u32, digits: &mut Vec<u16>) -> i32 {
+    let (mut int, frac) = (value / T::pow10(scale), value % T::pow10(scale));
+    // u128 has at most 39 digits: 10 groups
+    let mut int_digits = [0u16; 10];
+    let mut n = 0;
+    while int > T::ZERO {
+        int_digits[n] = int.low_group();
+        int = int / T::TEN_THOUSAND;
+        n += 1;
+    }
+    digits.extend(int_digits[..n].iter().rev());
+    let mut frac = frac * T::pow10(pad);
+    let groups = ((scale + pad) / 4) as usize;
+    let start = digits.len();
+    digits.resize(start + groups, 0);
+    for i in (0..groups).rev() {
+        digits[start + i] = frac.low_group();
+        frac = frac / T::TEN_THOUSAND;
+    }
+    n as i32 - 1
 }
 
 /// `to_pg_numeric` appending to `out`.
