@@ -296,7 +296,7 @@ pub unsafe fn deparse(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<Expr, Re
         pg_sys::NodeTag::T_CoalesceExpr => {
             let c = &*(node as *mut pg_sys::CoalesceExpr);
             let args = list(ctx, c.args)?;
-            Ok(Expr::Call { name: "coalesce".into(), args: at_common_scale(ctx, c.coalescetype, nodes(c.args), args) })
+            Ok(Expr::Call { name: "coalesce".into(), args: at_common_scale(ctx, c.coalescetype, nodes(c.args), args)? })
         }
         pg_sys::NodeTag::T_MinMaxExpr => {
             let m = &*(node as *mut pg_sys::MinMaxExpr);
@@ -305,7 +305,7 @@ pub unsafe fn deparse(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<Expr, Re
             }
             let name = if m.op == pg_sys::MinMaxOp::IS_GREATEST { "greatest" } else { "least" };
             let args = list(ctx, m.args)?;
-            Ok(Expr::Call { name: name.into(), args: at_common_scale(ctx, m.minmaxtype, nodes(m.args), args) })
+            Ok(Expr::Call { name: name.into(), args: at_common_scale(ctx, m.minmaxtype, nodes(m.args), args)? })
         }
         pg_sys::NodeTag::T_Aggref => aggregate(ctx, node as *mut pg_sys::Aggref),
         pg_sys::NodeTag::T_WindowFunc => window_function(ctx, node as *mut pg_sys::WindowFunc),
@@ -602,25 +602,52 @@ fn nodes(list: *mut pg_sys::List) -> Vec<*mut pg_sys::Node> {
 /// Numeric branches of a CASE, COALESCE, GREATEST or LEAST cast to one
 /// scale, the largest. Left to DuckDB, decimals of different types unify
 /// by keeping integer digits and dropping scale past 38 digits
-/// (DECIMAL(38,0) with 61.500 gives 62). Branches of unknown scale are
-/// left as they are.
-unsafe fn at_common_scale(ctx: &mut Ctx, result_type: pg_sys::Oid, nodes: Vec<*mut pg_sys::Node>, exprs: Vec<Expr>) -> Vec<Expr> {
+/// (DECIMAL(38,0) with 61.500 gives 62), so branches whose scale is not
+/// known are refused.
+unsafe fn at_common_scale(ctx: &mut Ctx, result_type: pg_sys::Oid, nodes: Vec<*mut pg_sys::Node>, exprs: Vec<Expr>) -> Result<Vec<Expr>, Refusal> {
     if result_type != pg_sys::NUMERICOID {
-        return exprs;
+        return Ok(exprs);
     }
     let mut scales = Vec::new();
     for &n in &nodes {
-        match arg_scale(ctx, n) {
-            Ok(s) => scales.push(s),
-            Err(_) => return exprs,
+        match duck_scale(ctx, n) {
+            Some(s) => scales.push(s),
+            None => return refuse("numeric branches of unknown scale (DuckDB would unify their decimals by dropping digits)"),
         }
     }
-    match (scales.iter().min(), scales.iter().max()) {
+    Ok(match (scales.iter().min(), scales.iter().max()) {
         (Some(lo), Some(&hi)) if *lo != hi => {
             exprs.into_iter().map(|e| Expr::Cast { arg: Box::new(e), ty: format!("DECIMAL(38,{hi})") }).collect()
         }
         _ => exprs,
+    })
+}
+
+/// The scale of the DuckDB decimal a numeric expression deparses to: its
+/// values' scale, or for a CASE / COALESCE / GREATEST / LEAST whose
+/// branches differ, the largest (at_common_scale casts them to it).
+unsafe fn duck_scale(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Option<u8> {
+    if let Ok(s) = arg_scale(ctx, node) {
+        return Some(s);
     }
+    let branches: Vec<*mut pg_sys::Node> = match (*node).type_ {
+        pg_sys::NodeTag::T_CoalesceExpr => nodes((*(node as *mut pg_sys::CoalesceExpr)).args),
+        pg_sys::NodeTag::T_MinMaxExpr => nodes((*(node as *mut pg_sys::MinMaxExpr)).args),
+        pg_sys::NodeTag::T_CaseExpr => {
+            let c = &*(node as *mut pg_sys::CaseExpr);
+            let mut r: Vec<_> = PgList::<pg_sys::CaseWhen>::from_pg(c.args).iter_ptr().map(|w| (*w).result as *mut pg_sys::Node).collect();
+            if !c.defresult.is_null() {
+                r.push(c.defresult as *mut pg_sys::Node);
+            }
+            r
+        }
+        _ => return None,
+    };
+    let mut max = 0;
+    for b in branches {
+        max = max.max(duck_scale(ctx, b)?);
+    }
+    Some(max)
 }
 
 unsafe fn case(ctx: &mut Ctx, c: *mut pg_sys::CaseExpr) -> Result<Expr, Refusal> {
@@ -645,7 +672,7 @@ unsafe fn case(ctx: &mut Ctx, c: *mut pg_sys::CaseExpr) -> Result<Expr, Refusal>
             results.push(deparse(ctx, c.defresult as *mut pg_sys::Node)?);
             result_nodes.push(c.defresult as *mut pg_sys::Node);
         }
-        let mut results = at_common_scale(ctx, c.casetype, result_nodes, results);
+        let mut results = at_common_scale(ctx, c.casetype, result_nodes, results)?;
         let otherwise = if c.defresult.is_null() { None } else { results.pop().map(Box::new) };
         Ok(Expr::Case { whens: conditions.into_iter().zip(results).collect(), otherwise })
     })();
