@@ -92,8 +92,11 @@ pub unsafe extern "C-unwind" fn scan_getnextslot(
     _direction: pg_sys::ScanDirection::Type,
     slot: *mut pg_sys::TupleTableSlot,
 ) -> bool {
-    let desc = scan as *mut DuckScanDesc;
-    let state = &mut *(*desc).state;
+    next_row(&mut *(*(scan as *mut DuckScanDesc)).state, slot)
+}
+
+/// The scan's next row into `slot` (the query starts at the first).
+unsafe fn next_row(state: &mut ScanState, slot: *mut pg_sys::TupleTableSlot) -> bool {
     if !state.reader.is_configured() {
         configure(state, slot).or_report();
     }
@@ -160,14 +163,9 @@ pub unsafe extern "C-unwind" fn scan_analyze_next_tuple(
         return false;
     }
     state.block_served = true;
-    if !state.reader.is_configured() {
-        configure(state, slot).or_report();
-    }
-    let n = state.reader.returned;
-    if !state.reader.next_into(slot).or_report() {
+    if !next_row(state, slot) {
         return false;
     }
-    set_synthetic_tid(&mut (*slot).tts_tid, n);
     *liverows += 1.0;
     true
 }
