@@ -57,31 +57,7 @@ unsafe extern "C-unwind" fn process_utility(
     qc: *mut pg_sys::QueryCompletion,
 ) {
     crate::engine::snapshot::new_statement();
-    let stmt = (*pstmt).utilityStmt;
-    if !stmt.is_null() && (*stmt).type_ == pg_sys::NodeTag::T_IndexStmt {
-        // Refused before any catalog change: CREATE INDEX CONCURRENTLY
-        // commits the index's catalog entry before building it, and a
-        // refusal in the build left an INVALID index that made TRUNCATE fail.
-        let rv = (*(stmt as *mut pg_sys::IndexStmt)).relation;
-        let relid = pg_sys::RangeVarGetRelidExtended(rv, pg_sys::NoLock as i32, pg_sys::RVROption::RVR_MISSING_OK, None, std::ptr::null_mut());
-        if relid != pg_sys::InvalidOid && crate::hooks::is_duckdb_relid(relid) {
-            crate::am::unsupported::refuse_index();
-        }
-    }
-    if !stmt.is_null() && (*stmt).type_ == pg_sys::NodeTag::T_AlterTableStmt {
-        // With the lock the ALTER takes, taken now (as ALTER TABLE itself
-        // does first): DuckDB's view is then read after the writers it
-        // waits for have committed.
-        let alter = stmt as *mut pg_sys::AlterTableStmt;
-        let lock = pg_sys::AlterTableGetLockLevel((*alter).cmds);
-        let relid = pg_sys::RangeVarGetRelidExtended((*alter).relation, lock, pg_sys::RVROption::RVR_MISSING_OK, None, std::ptr::null_mut());
-        if relid != pg_sys::InvalidOid && crate::hooks::is_duckdb_relid(relid) {
-            let rel = pg_sys::relation_open(relid, pg_sys::NoLock as i32);
-            let result = ensure_reconciled(rel);
-            pg_sys::relation_close(rel, pg_sys::NoLock as i32);
-            result.or_report();
-        }
-    }
+    before_utility((*pstmt).utilityStmt).or_report();
     let outer = CHANGED.with(|c| std::mem::take(&mut *c.borrow_mut()));
     match PREV_PROCESS_UTILITY {
         Some(prev) => prev(pstmt, query_string, read_only_tree, context, params, query_env, dest, qc),
@@ -140,23 +116,65 @@ fn fill_existing_rows(storage: u32, table: &str, col: &Column, value: pg_sys::Da
     Ok(())
 }
 
+/// What must happen before a utility statement on a duckdb table runs.
+unsafe fn before_utility(stmt: *mut pg_sys::Node) -> Result<()> {
+    if stmt.is_null() {
+        return Ok(());
+    }
+    match (*stmt).type_ {
+        pg_sys::NodeTag::T_IndexStmt => {
+            // Refused before any catalog change: CREATE INDEX CONCURRENTLY
+            // commits the index's catalog entry before building it, and a
+            // refusal in the build left an INVALID index that made
+            // TRUNCATE fail.
+            if duckdb_relid((*(stmt as *mut pg_sys::IndexStmt)).relation, pg_sys::NoLock as i32).is_some() {
+                crate::am::unsupported::refuse_index();
+            }
+            Ok(())
+        }
+        pg_sys::NodeTag::T_AlterTableStmt => {
+            // With the lock the ALTER takes, taken now (as ALTER TABLE
+            // itself does first): DuckDB's view is then read after the
+            // writers it waits for have committed.
+            let alter = stmt as *mut pg_sys::AlterTableStmt;
+            match duckdb_relid((*alter).relation, pg_sys::AlterTableGetLockLevel((*alter).cmds)) {
+                Some(relid) => with_relation(relid, ensure_reconciled),
+                None => Ok(()),
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The relation `rv` names (locked with `lock`), if it is a duckdb table.
+unsafe fn duckdb_relid(rv: *mut pg_sys::RangeVar, lock: pg_sys::LOCKMODE) -> Option<pg_sys::Oid> {
+    let relid = pg_sys::RangeVarGetRelidExtended(rv, lock, pg_sys::RVROption::RVR_MISSING_OK, None, std::ptr::null_mut());
+    (relid != pg_sys::InvalidOid && crate::hooks::is_duckdb_relid(relid)).then_some(relid)
+}
+
+fn with_relation(relid: pg_sys::Oid, f: fn(pg_sys::Relation) -> Result<()>) -> Result<()> {
+    unsafe {
+        let rel = pg_sys::relation_open(relid, pg_sys::NoLock as i32);
+        let result = f(rel);
+        pg_sys::relation_close(rel, pg_sys::NoLock as i32);
+        result
+    }
+}
+
 fn reconcile(relid: pg_sys::Oid) -> Result<()> {
     if !crate::hooks::is_duckdb_relid(relid) {
         return Ok(());
     }
-    unsafe {
-        let rel = pg_sys::relation_open(relid, pg_sys::NoLock as i32);
-        let result = reconcile_relation(rel);
-        pg_sys::relation_close(rel, pg_sys::NoLock as i32);
-        result
-    }
+    with_relation(relid, reconcile_relation)
 }
 
 thread_local! {
     /// DuckDB tables this backend has brought to their relation's columns,
     /// since the engine (its pid) last started: an engine that died in
     /// the commit window may have left a table in doubt.
-    static CHECKED: RefCell<(i32, std::collections::HashSet<String>)> = RefCell::new((0, std::collections::HashSet::new()));
+    /// Keyed by the DuckDB table's number (storage_of): no allocation
+    /// on the insert path.
+    static CHECKED: RefCell<(i32, std::collections::HashSet<u32>)> = RefCell::new((0, std::collections::HashSet::new()));
 }
 
 /// Before this backend's first write to a duckdb table, and before an ALTER
@@ -167,7 +185,7 @@ thread_local! {
 /// columns DuckDB expects"), and the next ADD COLUMN would reuse the
 /// in-doubt column, values and all, by its attribute number.
 pub fn ensure_reconciled(rel: pg_sys::Relation) -> Result<()> {
-    let table = am::table_of(rel);
+    let table = am::storage_of(rel);
     let engine = crate::shmem::engine_pid();
     let checked = CHECKED.with(|c| {
         let mut c = c.borrow_mut();

@@ -192,7 +192,8 @@ for b in range(1, iterations + 1):
         outcome["committing"].wait(120)
     time.sleep(delay)
     pid = outcome.get("pid") if victim == "backend" else engine_pid()
-    if client.is_alive() and pid:
+    killed = bool(client.is_alive() and pid)
+    if killed:
         os.kill(pid, signal.SIGKILL)
         kills[victim] += 1
         kills["at commit"] += at_commit
@@ -203,7 +204,7 @@ for b in range(1, iterations + 1):
     client.join(120)
     log(f"round {b}: {op} (target {target}, {n} rows): {how}; client: "
         + ("committed" if outcome["committed"] else outcome.get("error", "?")))
-    verify(b, b if outcome["committed"] else None, (b, op, target, n), at_commit and how.startswith("killed"))
+    verify(b, b if outcome["committed"] else None, (b, op, target, n), at_commit and killed)
 
 with connect() as c:
     c.execute(f"INSERT INTO t SELECT g, 0, 'after' FROM generate_series(1, 1000) g")

@@ -110,10 +110,9 @@ pub unsafe fn numeric_scale(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<u8
             _ => unknown(),
         };
     }
-    let args = |list: *mut pg_sys::List| PgList::<pg_sys::Node>::from_pg(list).iter_ptr().collect::<Vec<_>>();
-    let same = |ctx: &mut Ctx, nodes: Vec<*mut pg_sys::Node>| -> Result<u8, Refusal> {
+    let same = |ctx: &mut Ctx, branches: Vec<*mut pg_sys::Node>| -> Result<u8, Refusal> {
         let mut scale = None;
-        for n in nodes {
+        for n in branches {
             if (*n).type_ == pg_sys::NodeTag::T_Const && (*(n as *mut pg_sys::Const)).constisnull {
                 continue;
             }
@@ -137,7 +136,7 @@ pub unsafe fn numeric_scale(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<u8
         pg_sys::NodeTag::T_Var => column_scale(ctx, node as *mut pg_sys::Var),
         pg_sys::NodeTag::T_OpExpr => {
             let o = &*(node as *mut pg_sys::OpExpr);
-            let a = args(o.args);
+            let a = nodes(o.args);
             let name = CStr::from_ptr(pg_sys::get_opname(o.opno)).to_string_lossy().into_owned();
             match (name.as_str(), a.as_slice()) {
                 ("+" | "-", [l, r]) => Ok(numeric_scale(ctx, *l)?.max(numeric_scale(ctx, *r)?)),
@@ -165,23 +164,15 @@ pub unsafe fn numeric_scale(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<u8
         pg_sys::NodeTag::T_WindowFunc => {
             let w = &*(node as *mut pg_sys::WindowFunc);
             let name = CStr::from_ptr(pg_sys::get_func_name(w.winfnoid)).to_string_lossy().into_owned();
-            match (name.as_str(), args(w.args).first()) {
+            match (name.as_str(), nodes(w.args).first()) {
                 ("sum" | "min" | "max" | "first_value" | "last_value" | "nth_value" | "lag" | "lead", Some(a)) => arg_scale(ctx, *a),
                 _ => unknown(),
             }
         }
-        pg_sys::NodeTag::T_CoalesceExpr => same(ctx, args((*(node as *mut pg_sys::CoalesceExpr)).args)),
-        pg_sys::NodeTag::T_MinMaxExpr => same(ctx, args((*(node as *mut pg_sys::MinMaxExpr)).args)),
-        pg_sys::NodeTag::T_CaseExpr => {
-            let c = &*(node as *mut pg_sys::CaseExpr);
-            let mut results: Vec<_> =
-                PgList::<pg_sys::CaseWhen>::from_pg(c.args).iter_ptr().map(|w| (*w).result as *mut pg_sys::Node).collect();
-            if !c.defresult.is_null() {
-                results.push(c.defresult as *mut pg_sys::Node);
-            }
-            same(ctx, results)
-        }
-        _ => unknown(),
+        _ => match branches(node) {
+            Some(results) => same(ctx, results),
+            None => unknown(),
+        },
     }
 }
 
@@ -599,6 +590,24 @@ fn nodes(list: *mut pg_sys::List) -> Vec<*mut pg_sys::Node> {
     unsafe { PgList::<pg_sys::Node>::from_pg(list).iter_ptr().collect() }
 }
 
+/// The result branches of a COALESCE, GREATEST / LEAST or CASE (its ELSE
+/// last), or None for any other node.
+unsafe fn branches(node: *mut pg_sys::Node) -> Option<Vec<*mut pg_sys::Node>> {
+    match (*node).type_ {
+        pg_sys::NodeTag::T_CoalesceExpr => Some(nodes((*(node as *mut pg_sys::CoalesceExpr)).args)),
+        pg_sys::NodeTag::T_MinMaxExpr => Some(nodes((*(node as *mut pg_sys::MinMaxExpr)).args)),
+        pg_sys::NodeTag::T_CaseExpr => {
+            let c = &*(node as *mut pg_sys::CaseExpr);
+            let mut results: Vec<_> = PgList::<pg_sys::CaseWhen>::from_pg(c.args).iter_ptr().map(|w| (*w).result as *mut pg_sys::Node).collect();
+            if !c.defresult.is_null() {
+                results.push(c.defresult as *mut pg_sys::Node);
+            }
+            Some(results)
+        }
+        _ => None,
+    }
+}
+
 /// Numeric branches of a CASE, COALESCE, GREATEST or LEAST cast to one
 /// scale, the largest. Left to DuckDB, decimals of different types unify
 /// by keeping integer digits and dropping scale past 38 digits
@@ -630,21 +639,8 @@ unsafe fn duck_scale(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Option<u8> {
     if let Ok(s) = arg_scale(ctx, node) {
         return Some(s);
     }
-    let branches: Vec<*mut pg_sys::Node> = match (*node).type_ {
-        pg_sys::NodeTag::T_CoalesceExpr => nodes((*(node as *mut pg_sys::CoalesceExpr)).args),
-        pg_sys::NodeTag::T_MinMaxExpr => nodes((*(node as *mut pg_sys::MinMaxExpr)).args),
-        pg_sys::NodeTag::T_CaseExpr => {
-            let c = &*(node as *mut pg_sys::CaseExpr);
-            let mut r: Vec<_> = PgList::<pg_sys::CaseWhen>::from_pg(c.args).iter_ptr().map(|w| (*w).result as *mut pg_sys::Node).collect();
-            if !c.defresult.is_null() {
-                r.push(c.defresult as *mut pg_sys::Node);
-            }
-            r
-        }
-        _ => return None,
-    };
     let mut max = 0;
-    for b in branches {
+    for b in branches(node)? {
         max = max.max(duck_scale(ctx, b)?);
     }
     Some(max)
