@@ -17,7 +17,7 @@ use duckam_logic::wire::BatchBuilder;
 
 use crate::am;
 use crate::engine::{self, Access};
-use crate::error::{OrReport, Result};
+use crate::error::{Error, OrReport, Result};
 use crate::types::{self, Column};
 
 thread_local! {
@@ -132,6 +132,9 @@ unsafe fn before_utility(stmt: *mut pg_sys::Node) -> Result<()> {
             }
             Ok(())
         }
+        pg_sys::NodeTag::T_AlterTableStmt if (*(stmt as *mut pg_sys::AlterTableStmt)).objtype == pg_sys::ObjectType::OBJECT_TYPE => {
+            refuse_composite_change((*(stmt as *mut pg_sys::AlterTableStmt)).relation)
+        }
         pg_sys::NodeTag::T_AlterTableStmt => {
             // With the lock the ALTER takes, taken now (as ALTER TABLE
             // itself does first): DuckDB's view is then read after the
@@ -143,6 +146,43 @@ unsafe fn before_utility(stmt: *mut pg_sys::Node) -> Result<()> {
             }
         }
         _ => Ok(()),
+    }
+}
+
+/// ALTER TYPE … ADD / DROP / ALTER ATTRIBUTE of a composite type that a
+/// duckdb column holds (directly, in an array, a domain, a range or
+/// another composite). Such values are stored in their binary form, which
+/// names its attributes' count and types: after the change PostgreSQL
+/// could no longer read them (heap tuples carry their own layout).
+unsafe fn refuse_composite_change(rv: *mut pg_sys::RangeVar) -> Result<()> {
+    let relid = pg_sys::RangeVarGetRelidExtended(rv, pg_sys::NoLock as i32, pg_sys::RVROption::RVR_MISSING_OK, None, std::ptr::null_mut());
+    if relid == pg_sys::InvalidOid || crate::am::access_method_oid() == pg_sys::InvalidOid {
+        return Ok(());
+    }
+    let typid = pg_sys::get_rel_type_id(relid);
+    let sql = "WITH RECURSIVE holders(t) AS (
+                 SELECT $1::oid
+                 UNION
+                 SELECT x.t FROM holders h, LATERAL (
+                   SELECT ty.oid FROM pg_catalog.pg_type ty
+                   WHERE (ty.typelem = h.t AND ty.typsubscript = 'pg_catalog.array_subscript_handler'::regproc) OR ty.typbasetype = h.t
+                   UNION ALL SELECT r.rngtypid FROM pg_catalog.pg_range r WHERE r.rngsubtype = h.t
+                   UNION ALL SELECT r.rngmultitypid FROM pg_catalog.pg_range r WHERE r.rngsubtype = h.t
+                   UNION ALL SELECT c.reltype FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+                   WHERE a.atttypid = h.t AND c.relkind = 'c' AND NOT a.attisdropped) x(t))
+               SELECT (SELECT format('%s.%I', a.attrelid::regclass, a.attname)
+               FROM holders h JOIN pg_catalog.pg_attribute a ON a.atttypid = h.t AND NOT a.attisdropped
+               JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_am am ON am.oid = c.relam
+               WHERE am.amname = 'duckdb' LIMIT 1)";
+    let column = pgrx::Spi::get_one_with_args::<String>(sql, &[typid.into()])
+        .map_err(|e| Error::internal(format!("catalog query failed: {e}")))?;
+    match column {
+        None => Ok(()),
+        Some(column) => Err(Error::unsupported(format!(
+            "cannot alter type {} because duckdb column {column} uses it",
+            crate::deparse::type_name(typid)
+        ))
+        .with_hint("duckdb tables store composite values in their binary form, which names each attribute. Convert the column (ALTER TABLE … ALTER COLUMN … TYPE text), alter the type, and convert it back.")),
     }
 }
 

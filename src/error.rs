@@ -66,12 +66,13 @@ impl Error {
 /// Errors the deparser has DuckDB raise with `error(text)` on PostgreSQL's
 /// behalf (new-row checks of UPDATE/INSERT), with the SQLSTATE carried in
 /// the text.
-const RAISED: [(&str, PgSqlErrorCode); 5] = [
+const RAISED: [(&str, PgSqlErrorCode); 6] = [
     ("23502", PgSqlErrorCode::ERRCODE_NOT_NULL_VIOLATION),
     ("23514", PgSqlErrorCode::ERRCODE_CHECK_VIOLATION),
     ("42501", PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE),
     ("44000", PgSqlErrorCode::ERRCODE_WITH_CHECK_OPTION_VIOLATION),
     ("22001", PgSqlErrorCode::ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+    ("22003", PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 ];
 
 /// The text for DuckDB's `error()` that comes back as `code` + `message`.

@@ -3,7 +3,7 @@
 use std::ffi::CStr;
 
 use duckam_logic::sql::{Expr, OrderItem};
-use duckam_logic::types::{numeric_rule, NumericRule};
+use duckam_logic::types::{numeric_rule, NumericRule, UNCONSTRAINED_SCALE};
 use duckam_logic::{naming, temporal};
 use pgrx::pg_sys;
 use pgrx::PgList;
@@ -59,7 +59,7 @@ pub unsafe fn check_equality(node: *mut pg_sys::Node) -> Result<(), Refusal> {
 /// when PostgreSQL calls them equal; char without a length is not.
 pub fn check_type_equality(t: pg_sys::Oid, typmod: i32, collation: pg_sys::Oid) -> Result<(), Refusal> {
     let texts = is_text(t) || (t == pg_sys::BPCHAROID && bpchar::length_of_typmod(typmod).is_some());
-    if orders_alike(t) || (texts && collation::equality_by_bytes(collation)) {
+    if orders_alike(t) || types::bytes_are_equality(t) || (texts && collation::equality_by_bytes(collation)) {
         Ok(())
     } else {
         refuse(format!("grouping or comparing {} values (equality differs in DuckDB)", type_name(t)))
@@ -67,10 +67,49 @@ pub fn check_type_equality(t: pg_sys::Oid, typmod: i32, collation: pg_sys::Oid) 
 }
 
 /// DuckDB type spelling for a PostgreSQL type, if it has an exact one.
+/// Unconstrained numerics have none: their stored text is not a value
+/// DuckDB computes with (see stored_unconstrained).
 pub unsafe fn duck_type(typid: pg_sys::Oid, typmod: i32) -> Result<String, Refusal> {
-    types::column_kind("", typid, typmod)
-        .map(|(_, d)| d.sql())
-        .map_err(|_| format!("a value of type {}", type_name(typid)))
+    match types::column_kind("", typid, typmod) {
+        Ok((kind, d)) if !kind.has_numeric_text() => Ok(d.sql()),
+        _ => Err(format!("a value of type {}", type_name(typid))),
+    }
+}
+
+/// A column of a duckdb table of type numeric without a typmod: its stored
+/// text (each value's digits and display scale) as a DuckDB column.
+pub unsafe fn stored_unconstrained(ctx: &Ctx, node: *mut pg_sys::Node) -> Option<Expr> {
+    if (*node).type_ != pg_sys::NodeTag::T_Var {
+        return None;
+    }
+    let v = &*(node as *mut pg_sys::Var);
+    if v.vartype != pg_sys::NUMERICOID || v.vartypmod >= 0 || v.varattno <= 0 {
+        return None;
+    }
+    let rte = ctx.rte(v.varlevelsup, v.varno as u32).ok()?;
+    if (*rte).rtekind != pg_sys::RTEKind::RTE_RELATION || !crate::hooks::is_duckdb_relid((*rte).relid) {
+        return None;
+    }
+    Some(Expr::column(&ctx.alias(v.varlevelsup, v.varno as u32).ok()?, &naming::column_name(v.varattno)))
+}
+
+/// The display scale of a stored unconstrained numeric (its text has no
+/// exponent: the digits after the point), as DuckDB INTEGER.
+pub fn stored_scale(text: Expr) -> Expr {
+    let point = funcs::call("strpos", vec![text.clone(), funcs::lit(".", "VARCHAR")]);
+    Expr::Cast {
+        arg: Box::new(Expr::Case {
+            whens: vec![(Expr::binary("=", point.clone(), funcs::lit("0", "BIGINT")), funcs::lit("0", "BIGINT"))],
+            otherwise: Some(Box::new(Expr::binary("-", funcs::call("length", vec![text]), point))),
+        }),
+        ty: "INTEGER".into(),
+    }
+}
+
+/// A stored unconstrained numeric as the DECIMAL DuckDB computes with
+/// (every stored value fits it exactly: checked on insert).
+pub fn stored_value(text: Expr) -> Expr {
+    Expr::Cast { arg: Box::new(text), ty: format!("DECIMAL(38,{UNCONSTRAINED_SCALE})") }
 }
 
 /// The DuckDB type an expression's values are read back as: its type's
@@ -240,6 +279,12 @@ pub unsafe fn deparse(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<Expr, Re
         pg_sys::NodeTag::T_RelabelType => {
             let r = &*(node as *mut pg_sys::RelabelType);
             duck_type(r.resulttype, -1)?;
+            // Binary-coercible between stored-opaque types (cidr → inet):
+            // the bytes DuckDB holds are the source type's send form.
+            let from = pg_sys::exprType(r.arg as *mut pg_sys::Node);
+            if (types::is_opaque(r.resulttype) || types::is_opaque(from)) && pg_sys::getBaseType(from) != pg_sys::getBaseType(r.resulttype) {
+                return refuse(format!("a cast from {} to {}", type_name(from), type_name(r.resulttype)));
+            }
             deparse(ctx, r.arg as *mut pg_sys::Node)
         }
         pg_sys::NodeTag::T_OpExpr => {
@@ -334,11 +379,14 @@ unsafe fn var(ctx: &mut Ctx, v: *mut pg_sys::Var) -> Result<Expr, Refusal> {
     let alias = ctx.alias(v.varlevelsup, v.varno as u32)?;
     match (*rte).rtekind {
         pg_sys::RTEKind::RTE_RELATION => {
-            // Heap columns reach DuckDB only in the types it stores.
-            if crate::types::column_kind("", v.vartype, v.vartypmod).is_err() {
-                return refuse(format!("a column of type {}", type_name(v.vartype)));
+            if let Some(text) = stored_unconstrained(ctx, v as *const pg_sys::Var as *mut pg_sys::Node) {
+                return Ok(stored_value(text));
             }
-            Ok(Expr::column(&alias, &naming::column_name(v.varattno)))
+            // Heap columns reach DuckDB only in the types it stores.
+            match crate::types::column_kind("", v.vartype, v.vartypmod) {
+                Ok((kind, _)) if !kind.has_numeric_text() => Ok(Expr::column(&alias, &naming::column_name(v.varattno))),
+                _ => refuse(format!("a column of type {}", type_name(v.vartype))),
+            }
         }
         pg_sys::RTEKind::RTE_SUBQUERY | pg_sys::RTEKind::RTE_CTE | pg_sys::RTEKind::RTE_VALUES => {
             Ok(Expr::column(&alias, &query::output_name(v.varattno)))
@@ -448,8 +496,18 @@ unsafe fn constant(c: *mut pg_sys::Const) -> Result<Expr, Refusal> {
     if c.consttype == pg_sys::BOOLOID {
         return Ok(Expr::Bool(c.constvalue.value() != 0));
     }
+    if let Ok((types::Kind::Opaque(io), _)) = types::column_kind("", c.consttype, c.consttypmod) {
+        // The bytes a column of the type stores: DuckDB compares or
+        // assigns them, never computes on them.
+        return Ok(Expr::Literal { text: blob_literal(&types::send_bytes(&io, c.constvalue)), ty: "BLOB".into() });
+    }
     let (text, ty) = literal_text(c.consttype, c.constvalue).map_err(|e| format!("a constant: {e}"))?;
     Ok(Expr::Literal { text, ty })
+}
+
+/// DuckDB's text for a BLOB literal: every byte as `\xHH`.
+fn blob_literal(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("\\x{b:02X}")).collect()
 }
 
 /// A parameter ($n) of a prepared statement or PL/pgSQL: bound as text

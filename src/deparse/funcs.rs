@@ -30,6 +30,7 @@ pub fn comparable(l: pg_sys::Oid, r: pg_sys::Oid, collation: pg_sys::Oid, orderi
     (is_int(l) && is_int(r))
         || (is_float(l) && is_float(r))
         || (l == r && orders_alike(l))
+        || (!ordering && l == r && crate::types::bytes_are_equality(l))
         || matches!((l, r), (pg_sys::DATEOID, pg_sys::TIMESTAMPOID) | (pg_sys::TIMESTAMPOID, pg_sys::DATEOID))
         || (is_text(l) && is_text(r) && if ordering { collation::orders_by_bytes(collation) } else { collation::equality_by_bytes(collation) })
 }

@@ -116,8 +116,8 @@ struct TableFacts {
     not_null: Vec<(i16, String)>,
     /// (constraint name, expression over Vars of varno 1).
     checks: Vec<(String, *mut pg_sys::Node)>,
-    /// (attno, type, typmod) of every live column.
-    columns: Vec<(i16, pg_sys::Oid, i32)>,
+    /// (attno, type, typmod, name) of every live column.
+    columns: Vec<(i16, pg_sys::Oid, i32, String)>,
 }
 
 impl TableFacts {
@@ -143,10 +143,11 @@ impl TableFacts {
             if att.attisdropped {
                 continue;
             }
-            facts.columns.push((att.attnum, att.atttypid, att.atttypmod));
+            let name = CStr::from_ptr(att.attname.data.as_ptr()).to_string_lossy().into_owned();
             if att.attnotnull {
-                facts.not_null.push((att.attnum, CStr::from_ptr(att.attname.data.as_ptr()).to_string_lossy().into_owned()));
+                facts.not_null.push((att.attnum, name.clone()));
             }
+            facts.columns.push((att.attnum, att.atttypid, att.atttypmod, name));
         }
         if !constr.is_null() {
             for c in std::slice::from_raw_parts((*constr).check, (*constr).num_check as usize) {
@@ -156,6 +157,55 @@ impl TableFacts {
         }
         facts
     }
+}
+
+/// A value assigned to a numeric column without a precision, as the text
+/// that column stores (see types::Kind::NumericText): PostgreSQL's digits
+/// and display scale, or PostgreSQL's 22003 error where it would not fit
+/// DECIMAL(38,18).
+unsafe fn unconstrained_text(ctx: &mut Ctx, value: *mut pg_sys::Node, column: &str) -> Result<Expr, Refusal> {
+    use super::funcs::{call, lit};
+    use duckam_logic::types::{UNCONSTRAINED_INTEGER_DIGITS, UNCONSTRAINED_SCALE};
+    if let Some(text) = expr::stored_unconstrained(ctx, value) {
+        return Ok(text);
+    }
+    // The value at DECIMAL(38, at) and the scale PostgreSQL gives it.
+    let (decimal, scale, at) = match expr::numeric_scale(ctx, value) {
+        Ok(s) if s <= UNCONSTRAINED_SCALE => (Expr::Cast { arg: Box::new(expr::deparse(ctx, value)?), ty: format!("DECIMAL(38,{s})") }, lit(&s.to_string(), "INTEGER"), s),
+        Ok(_) => return refuse("a numeric value with more than 18 digits after the decimal point"),
+        Err(why) => {
+            let at = super::row_scale::max_scale(ctx, value).map_err(|_| why)?;
+            if at > UNCONSTRAINED_SCALE {
+                return refuse("a numeric value with more than 18 digits after the decimal point");
+            }
+            let r = super::row_scale::row_scale(ctx, value, at)?;
+            (r.value, r.per_row, at)
+        }
+    };
+    // DuckDB prints a DECIMAL(38, at) with `at` digits after the point:
+    // the digits beyond the row's own scale (zeros) go, and the point with
+    // them when that scale is 0.
+    let printed = Expr::Cast { arg: Box::new(decimal.clone()), ty: "VARCHAR".into() };
+    let dropped = Expr::binary("-", lit(&at.to_string(), "INTEGER"), scale.clone());
+    let point = Expr::Case { whens: vec![(Expr::binary("=", scale, lit("0", "INTEGER")), lit("1", "INTEGER"))], otherwise: Some(Box::new(lit("0", "INTEGER"))) };
+    let trimmed = if at == 0 {
+        printed
+    } else {
+        call("left", vec![printed.clone(), Expr::binary("-", call("length", vec![printed]), Expr::binary("+", dropped, point))])
+    };
+    if at == UNCONSTRAINED_SCALE {
+        // DECIMAL(38,18) itself ends below 10^20 (DuckDB's overflow error).
+        return Ok(trimmed);
+    }
+    let limit = format!("1{}", "0".repeat(UNCONSTRAINED_INTEGER_DIGITS));
+    let message = format!("a value does not fit duckdb column \"{column}\" of type numeric: more than {UNCONSTRAINED_INTEGER_DIGITS} digits before the decimal point");
+    Ok(Expr::Case {
+        whens: vec![(
+            Expr::binary(">=", call("abs", vec![decimal]), lit(&limit, &format!("DECIMAL(38,{at})"))),
+            call("error", vec![lit(&raise_text(Code::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, &message), "VARCHAR")]),
+        )],
+        otherwise: Some(Box::new(trimmed)),
+    })
 }
 
 /// The columns an UPDATE sets or an INSERT fills, each value cast to the
@@ -180,8 +230,13 @@ unsafe fn assigned_values(
     let violations = new_row_violations(q, table, relname, &assigned)?;
     let mut out = Vec::new();
     for (i, (attno, value)) in assigned.iter().enumerate() {
-        let &(_, typid, typmod) = table.columns.iter().find(|c| c.0 == *attno).ok_or("an assignment to a dropped column")?;
-        let mut e = Expr::Cast { arg: Box::new(expr::deparse(ctx, *value)?), ty: duck_type(typid, typmod)? };
+        let (_, typid, typmod, name) = table.columns.iter().find(|c| c.0 == *attno).ok_or("an assignment to a dropped column")?;
+        let (typid, typmod) = (*typid, *typmod);
+        let mut e = if typid == pg_sys::NUMERICOID && typmod < 0 {
+            unconstrained_text(ctx, *value, name)?
+        } else {
+            Expr::Cast { arg: Box::new(expr::deparse(ctx, *value)?), ty: duck_type(typid, typmod)? }
+        };
         if i == 0 && !violations.is_empty() {
             let mut whens = Vec::new();
             for (condition, code, message) in &violations {

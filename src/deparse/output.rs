@@ -95,6 +95,17 @@ pub unsafe fn outputs(
 /// DuckDB computes `node` whole: a column cast to the exact DuckDB type its
 /// PostgreSQL type is read back from.
 unsafe fn ship(ctx: &mut Ctx, columns: &mut Columns, q: *mut pg_sys::Query, node: *mut pg_sys::Node) -> Result<*mut pg_sys::Node, Refusal> {
+    if let Some(text) = expr::stored_unconstrained(ctx, node) {
+        // Its stored text, read back by numeric_in: each value's own scale.
+        // Grouped, the key DuckDB compares is the value, which is not the
+        // text (1.0 and 1.00 are one group).
+        let qr = &*q;
+        if !qr.groupClause.is_null() || !qr.groupingSets.is_null() || !qr.distinctClause.is_null() {
+            return refuse("grouping by a numeric column without a precision");
+        }
+        let stand_in = pg_sys::copyObjectImpl(node as *const c_void) as *mut pg_sys::Expr;
+        return Ok(columns.add(text, stand_in));
+    }
     let params = ctx.params.len();
     let attempt: Result<(Expr, (String, Option<u8>)), Refusal> = (|| Ok((deparse(ctx, node)?, result_type_and_scale(ctx, node)?)))();
     let (e, (ty, unconstrained_scale)) = attempt.inspect_err(|_| ctx.params.truncate(params))?;
@@ -213,10 +224,20 @@ unsafe fn plain_argument(a: *mut pg_sys::Aggref) -> Option<*mut pg_sys::Node> {
 /// the value PostgreSQL's own sum has, with its scale (exact: the digits
 /// beyond that scale are zeros).
 unsafe fn mixed_scale_sum(s: &mut Split, a: *mut pg_sys::Aggref) -> Result<*mut pg_sys::Node, Refusal> {
+    Ok(mixed_scale_sum_count(s, a, "sum", false)?.0)
+}
+
+/// mixed_scale_sum's sum and, if asked, the count of the values it added.
+unsafe fn mixed_scale_sum_count(
+    s: &mut Split,
+    a: *mut pg_sys::Aggref,
+    name: &str,
+    counted: bool,
+) -> Result<(*mut pg_sys::Node, Option<*mut pg_sys::Node>), Refusal> {
     let ar = &*a;
     let arg = plain_argument(a).filter(|arg| pg_sys::exprType(*arg) == pg_sys::NUMERICOID && ar.aggdistinct.is_null());
-    let Some(arg) = arg else { return refuse("aggregate sum here") };
-    super::funcs::require_builtin(ar.aggfnoid, "sum")?;
+    let Some(arg) = arg else { return refuse(format!("aggregate {name} here")) };
+    super::funcs::require_builtin(ar.aggfnoid, name)?;
     let largest_possible = max_scale(s.ctx, arg)?;
     let scale = row_scale(s.ctx, arg, largest_possible)?;
     // Both aggregates see the rows sum adds: its own FILTER, non-NULL values.
@@ -232,6 +253,7 @@ unsafe fn mixed_scale_sum(s: &mut Split, a: *mut pg_sys::Aggref) -> Result<*mut 
         order_by: vec![],
         filter: Some(Box::new(filter.clone())),
     };
+    let count = agg("count", scale.value.clone());
     let (sum, largest) = (agg("sum", scale.value), agg("max", scale.per_row));
     let sum = s.columns.add(
         Expr::Cast { arg: Box::new(sum), ty: format!("DECIMAL(38,{})", scale.max) },
@@ -241,8 +263,14 @@ unsafe fn mixed_scale_sum(s: &mut Split, a: *mut pg_sys::Aggref) -> Result<*mut 
         Expr::Cast { arg: Box::new(largest), ty: "INTEGER".into() },
         pg_sys::makeNullConst(pg_sys::INT4OID, -1, pg_sys::InvalidOid) as *mut pg_sys::Expr,
     );
+    let count = counted.then(|| {
+        s.columns.add(
+            Expr::Cast { arg: Box::new(count), ty: "BIGINT".into() },
+            pg_sys::makeNullConst(pg_sys::INT8OID, -1, pg_sys::InvalidOid) as *mut pg_sys::Expr,
+        )
+    });
     // Both are NULL over no rows (round is strict: NULL, as PostgreSQL's sum).
-    Ok(numeric_call(pg_sys::F_ROUND_NUMERIC_INT4, vec![sum, largest]))
+    Ok((numeric_call(pg_sys::F_ROUND_NUMERIC_INT4, vec![sum, largest]), count))
 }
 
 /// avg over integers or numeric: DuckDB sums and counts, PostgreSQL divides
@@ -256,7 +284,16 @@ unsafe fn average(s: &mut Split, a: *mut pg_sys::Aggref) -> Result<*mut pg_sys::
     let scale = if expr::is_int(t) {
         0
     } else if t == pg_sys::NUMERICOID {
-        expr::numeric_scale(s.ctx, arg)?
+        match expr::numeric_scale(s.ctx, arg) {
+            Ok(scale) => scale,
+            // Scales that differ row by row: PostgreSQL's avg divides a sum
+            // that has the largest of them.
+            Err(why) => {
+                let (sum, count) = mixed_scale_sum_count(s, a, "avg", true).map_err(|_| why)?;
+                let count = count.ok_or("a count")?;
+                return Ok(numeric_call(pg_sys::F_NUMERIC_DIV, vec![sum, numeric_call(pg_sys::F_NUMERIC_INT8, vec![count])]));
+            }
+        }
     } else {
         return refuse(format!("aggregate avg({})", expr::type_name(t)));
     };

@@ -1,6 +1,7 @@
 //! Per-row display scale of a numeric expression whose values do not all
 //! share one (`CASE WHEN … THEN price * (1 - discount) ELSE 0 END`: scale 4
-//! or 0 row by row). PostgreSQL numerics carry a scale per value; DuckDB
+//! or 0 row by row; a numeric column without a precision, whose stored
+//! text has each value's scale). PostgreSQL numerics carry a scale per value; DuckDB
 //! decimals one per column. For such an expression DuckDB computes the
 //! value at the largest scale it can have plus, beside it, the scale
 //! PostgreSQL would give each row, so PostgreSQL can restore it
@@ -13,10 +14,11 @@
 use std::ffi::CStr;
 
 use duckam_logic::sql::Expr;
+use duckam_logic::types::UNCONSTRAINED_SCALE;
 use pgrx::pg_sys;
 use pgrx::PgList;
 
-use super::expr::{deparse, numeric_scale};
+use super::expr::{deparse, numeric_scale, stored_scale, stored_unconstrained, stored_value};
 use super::funcs::{call, lit};
 use super::{refuse, Ctx, Refusal};
 
@@ -31,6 +33,8 @@ pub struct RowScale {
 
 enum Shape {
     Fixed(u8),
+    /// A stored unconstrained numeric: its text has its scale.
+    Stored(Expr),
     Case,
     Coalesce,
     AddSub(String),
@@ -48,6 +52,9 @@ unsafe fn args_of(list: *mut pg_sys::List) -> Vec<*mut pg_sys::Node> {
 unsafe fn shape(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<(Shape, Vec<*mut pg_sys::Node>), Refusal> {
     if let Ok(s) = numeric_scale(ctx, node) {
         return Ok((Shape::Fixed(s), vec![]));
+    }
+    if let Some(text) = stored_unconstrained(ctx, node) {
+        return Ok((Shape::Stored(text), vec![]));
     }
     let unknown = || refuse("a numeric result whose scale DuckDB cannot reproduce");
     match (*node).type_ {
@@ -78,7 +85,11 @@ unsafe fn shape(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<(Shape, Vec<*m
 /// The largest scale any value of `node` can have.
 pub unsafe fn max_scale(ctx: &mut Ctx, node: *mut pg_sys::Node) -> Result<u8, Refusal> {
     let (shape, parts) = shape(ctx, node)?;
-    let mut max = if let Shape::Fixed(s) = shape { s } else { 0 };
+    let mut max = match shape {
+        Shape::Fixed(s) => s,
+        Shape::Stored(_) => UNCONSTRAINED_SCALE,
+        _ => 0,
+    };
     for p in parts {
         max = max.max(max_scale(ctx, p)?);
     }
@@ -96,6 +107,7 @@ pub unsafe fn row_scale(ctx: &mut Ctx, node: *mut pg_sys::Node, at: u8) -> Resul
     }
     let (value, per_row) = match shape {
         Shape::Fixed(s) => (Expr::Cast { arg: Box::new(deparse(ctx, node)?), ty: decimal }, lit(&s.to_string(), "INTEGER")),
+        Shape::Stored(text) => (Expr::Cast { arg: Box::new(stored_value(text.clone())), ty: decimal }, stored_scale(text)),
         Shape::Case => {
             let c = &*(node as *mut pg_sys::CaseExpr);
             let conditions = PgList::<pg_sys::CaseWhen>::from_pg(c.args)

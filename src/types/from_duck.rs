@@ -101,6 +101,17 @@ unsafe fn input_text(io: &super::TextIo, typmod: i32, bytes: &[u8]) -> Result<pg
     Ok(pg_sys::OidInputFunctionCall(io.input, c.as_ptr() as *mut _, io.ioparam, typmod))
 }
 
+/// A value from its binary send form, through the type's receive function
+/// (which also checks that every byte was consumed).
+unsafe fn receive(io: &super::BinaryIo, typmod: i32, bytes: &[u8]) -> pg_sys::Datum {
+    let mut buf: pg_sys::StringInfoData = std::mem::zeroed();
+    pg_sys::initStringInfo(&mut buf);
+    pg_sys::appendBinaryStringInfo(&mut buf, bytes.as_ptr() as *const std::ffi::c_char, bytes.len() as i32);
+    let d = pg_sys::OidReceiveFunctionCall(io.receive, &mut buf, io.ioparam, typmod);
+    pg_sys::pfree(buf.data.cast());
+    d
+}
+
 fn load_decimal(v: &ColumnView, row: usize, width: u8) -> i128 {
     match width {
         0..=4 => v.get::<i16>(row) as i128,
@@ -224,7 +235,8 @@ fn read_value(kind: &Kind, col: &Column, v: &ColumnView, row: usize, arena: &mut
                 let h: Hugeint = v.get(row);
                 arena.copy(uuid::uuid_from_duck(h.lower, h.upper))
             }
-            Kind::ViaText(io) => input_text(io, col.typmod, v.bytes(row))?,
+            Kind::ViaText(io) | Kind::NumericText(io) => input_text(io, col.typmod, v.bytes(row))?,
+            Kind::Opaque(io) => receive(io, col.typmod, v.bytes(row)),
             Kind::Array(a) => read_array(a, col, v, row, arena)?,
         }
     })

@@ -28,6 +28,10 @@ pub enum Kind {
     Float8,
     /// numeric(p,s) as DECIMAL(width, scale), via numeric's canonical text.
     Numeric { width: u8, scale: u8, io: TextIo },
+    /// numeric without a typmod as its text (value and display scale);
+    /// values must fit DECIMAL(38, UNCONSTRAINED_SCALE), which is what
+    /// DuckDB computes on.
+    NumericText(TextIo),
     /// text, varchar, char(n) (stored padded, as PostgreSQL stores it).
     Text,
     Name,
@@ -38,8 +42,13 @@ pub enum Kind {
     TimestampTz,
     Interval,
     Uuid,
-    /// json, jsonb, enums: stored as their text form (VARCHAR).
+    /// json, jsonb, enums, and types without a binary form: stored as
+    /// their text form (VARCHAR).
     ViaText(TextIo),
+    /// Every other type (money, inet, ranges, composites, …): stored as its
+    /// binary send form (BLOB), which its receive function reads back
+    /// exactly. DuckDB only moves and compares such values bytewise.
+    Opaque(BinaryIo),
     /// One-dimensional arrays (lower bound 1) as a DuckDB LIST.
     Array(Box<ArrayKind>),
 }
@@ -71,6 +80,87 @@ impl TextIo {
         }
         TextIo { output, input, ioparam }
     }
+}
+
+/// A type's binary send and receive functions.
+#[derive(Debug, Clone, Copy)]
+pub struct BinaryIo {
+    pub send: pg_sys::Oid,
+    pub receive: pg_sys::Oid,
+    pub ioparam: pg_sys::Oid,
+}
+
+/// A value's binary send form (what an opaque column stores).
+pub fn send_bytes(io: &BinaryIo, d: pg_sys::Datum) -> Vec<u8> {
+    unsafe {
+        let sent = pg_sys::OidSendFunctionCall(io.send, d);
+        let bytes = pgrx::varlena::varlena_to_byte_slice(sent).to_vec();
+        pg_sys::pfree(sent.cast());
+        bytes
+    }
+}
+
+/// What pg_type says about a type we have no DuckDB equivalent for.
+struct TypeForm {
+    typtype: u8,
+    send: pg_sys::Oid,
+    receive: pg_sys::Oid,
+}
+
+fn type_form(typid: pg_sys::Oid) -> Option<TypeForm> {
+    unsafe {
+        let tuple = pg_sys::SearchSysCache1(pg_sys::SysCacheIdentifier::TYPEOID as i32, pg_sys::Datum::from(typid));
+        if tuple.is_null() {
+            return None;
+        }
+        let form = &*(pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_type>(tuple));
+        let found = TypeForm { typtype: form.typtype as u8, send: form.typsend, receive: form.typreceive };
+        pg_sys::ReleaseSysCache(tuple);
+        Some(found)
+    }
+}
+
+/// Types whose binary send form is equal exactly when PostgreSQL's default
+/// equality calls two values equal, so DuckDB may group, DISTINCT and join
+/// them by bytes (inet's and cidr's send forms carry the type's own cidr
+/// flag, so a relabelled cidr must not meet inet values: see RelabelType in
+/// the deparser). Not numeric-based ranges (1.0 and 1.00 differ in bytes), timetz
+/// (equal instants in different zones), floats inside composites.
+pub fn bytes_are_equality(typid: pg_sys::Oid) -> bool {
+    const MONEY: u32 = 790;
+    const MACADDR: u32 = 829;
+    const MACADDR8: u32 = 774;
+    const BIT: u32 = 1560;
+    const VARBIT: u32 = 1562;
+    const CHAR: u32 = 18;
+    const INET: u32 = 869;
+    const CIDR: u32 = 650;
+    const INT4RANGE: u32 = 3904;
+    const INT8RANGE: u32 = 3926;
+    const DATERANGE: u32 = 3912;
+    const TSRANGE: u32 = 3908;
+    const TSTZRANGE: u32 = 3910;
+    const INT4MULTIRANGE: u32 = 4451;
+    const INT8MULTIRANGE: u32 = 4536;
+    const DATEMULTIRANGE: u32 = 4535;
+    const TSMULTIRANGE: u32 = 4533;
+    const TSTZMULTIRANGE: u32 = 4534;
+    let base = unsafe { pg_sys::getBaseType(typid) };
+    matches!(
+        base.to_u32(),
+        MONEY | INET | CIDR | MACADDR | MACADDR8 | BIT | VARBIT | CHAR | INT4RANGE | INT8RANGE | DATERANGE | TSRANGE | TSTZRANGE
+            | INT4MULTIRANGE | INT8MULTIRANGE | DATEMULTIRANGE | TSMULTIRANGE | TSTZMULTIRANGE
+    ) || matches!(
+        base,
+        pg_sys::OIDOID | pg_sys::REGCLASSOID | pg_sys::REGTYPEOID | pg_sys::REGPROCOID | pg_sys::REGPROCEDUREOID
+            | pg_sys::REGOPEROID | pg_sys::REGOPERATOROID | pg_sys::REGCONFIGOID | pg_sys::REGDICTIONARYOID
+            | pg_sys::REGNAMESPACEOID | pg_sys::REGROLEOID | pg_sys::REGCOLLATIONOID
+    )
+}
+
+/// Whether a type is stored opaquely (DuckDB cannot compute on it).
+pub fn is_opaque(typid: pg_sys::Oid) -> bool {
+    matches!(column_kind("", typid, -1), Ok((Kind::Opaque(_), _)))
 }
 
 /// One stored column of a duckdb relation.
@@ -122,11 +212,7 @@ pub fn column_kind(column: &str, typid: pg_sys::Oid, typmod: i32) -> Result<(Kin
             NumericRule::Decimal { width, scale } => {
                 (Kind::Numeric { width, scale, io: TextIo::of(base) }, DuckType::Decimal { width, scale })
             }
-            NumericRule::Unconstrained => {
-                return Err(unsupported(" without a precision").with_hint(
-                    "DuckDB stores exact decimals with at most 38 digits. Declare the column as numeric(p, s) with p <= 38.",
-                ))
-            }
+            NumericRule::Unconstrained => (Kind::NumericText(TextIo::of(base)), DuckType::Varchar),
             NumericRule::TooWide { precision } => {
                 return Err(unsupported(&format!(" (precision {precision} is above DuckDB's 38 digits)"))
                     .with_hint("Declare the column as numeric(p, s) with p <= 38."))
@@ -168,7 +254,20 @@ pub fn column_kind(column: &str, typid: pg_sys::Oid, typmod: i32) -> Result<(Kin
                 DuckType::List(Box::new(duck)),
             )
         }
-        _ => return Err(unsupported("")),
+        t => match type_form(t) {
+            // Pseudo-types (record, anyelement, …) have no stored form.
+            Some(form) if form.typtype == b'p' => return Err(unsupported("")),
+            Some(form) if form.send != pg_sys::InvalidOid && form.receive != pg_sys::InvalidOid => {
+                let (mut receive, mut ioparam) = (pg_sys::InvalidOid, pg_sys::InvalidOid);
+                unsafe { pg_sys::getTypeBinaryInputInfo(t, &mut receive, &mut ioparam) };
+                (Kind::Opaque(BinaryIo { send: form.send, receive, ioparam }), DuckType::Blob)
+            }
+            Some(_) => {
+                require_utf8(column)?;
+                (Kind::ViaText(TextIo::of(t)), DuckType::Varchar)
+            }
+            None => return Err(unsupported("")),
+        },
     };
     Ok(kind)
 }
@@ -184,9 +283,23 @@ pub fn descriptor_columns(desc: pg_sys::TupleDesc) -> Result<Vec<Column>> {
     live_columns(desc).collect()
 }
 
-/// The columns of a descriptor DuckDB can hold, the others left out.
+/// The columns of a heap table's descriptor DuckDB queries can read, the
+/// others left out. Unconstrained numerics are left out too: a heap value
+/// need not fit the DECIMAL DuckDB computes them in.
 pub fn supported_columns(desc: pg_sys::TupleDesc) -> Vec<Column> {
-    live_columns(desc).filter_map(Result::ok).collect()
+    live_columns(desc).filter_map(Result::ok).filter(|c| !c.kind.has_numeric_text()).collect()
+}
+
+impl Kind {
+    /// Whether values of this kind (or its elements) are unconstrained
+    /// numerics kept as text, which DuckDB cannot take as they are.
+    pub fn has_numeric_text(&self) -> bool {
+        match self {
+            Kind::NumericText(_) => true,
+            Kind::Array(a) => a.element.has_numeric_text(),
+            _ => false,
+        }
+    }
 }
 
 /// Each live (not dropped) attribute as a Column, or why DuckDB cannot hold it.

@@ -79,6 +79,24 @@ fn not_finite(column: &str, text: &str) -> Error {
     .with_hint("DuckDB's DECIMAL has no NaN or Infinity. Use double precision for such values.")
 }
 
+/// An unconstrained numeric value DuckDB could not compute on exactly.
+fn decimal_misfit(column: &str, text: &str) -> Result<()> {
+    use duckam_logic::types::{unconstrained_fits, UnconstrainedMisfit, UNCONSTRAINED_INTEGER_DIGITS, UNCONSTRAINED_SCALE};
+    let why = match unconstrained_fits(text) {
+        Ok(()) => return Ok(()),
+        Err(UnconstrainedMisfit::NotFinite) => return Err(not_finite(column, text)),
+        Err(UnconstrainedMisfit::TooManyIntegerDigits(n)) => format!("{n} digits before the decimal point (at most {UNCONSTRAINED_INTEGER_DIGITS})"),
+        Err(UnconstrainedMisfit::TooManyFractionalDigits(n)) => format!("{n} digits after the decimal point (at most {UNCONSTRAINED_SCALE})"),
+    };
+    Err(Error::new(
+        PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+        format!("value {text} does not fit duckdb column \"{column}\" of type numeric: {why}"),
+    )
+    .with_hint(&format!(
+        "duckdb tables compute numeric without a precision as DECIMAL(38,{UNCONSTRAINED_SCALE}). Declare the column as numeric(p, s), or round the value."
+    )))
+}
+
 /// Appends one non-NULL value of `kind` to `v`.
 fn write_value(kind: &Kind, column: &str, v: &mut ColumnBuilder, d: pg_sys::Datum) -> Result<()> {
     unsafe {
@@ -105,6 +123,11 @@ fn write_value(kind: &Kind, column: &str, v: &mut ColumnBuilder, d: pg_sys::Datu
                 })?;
                 store_decimal(v, *width, value);
             }
+            Kind::NumericText(io) => {
+                let text = output_text(io.output, d);
+                decimal_misfit(column, &text)?;
+                v.push_bytes(text.as_bytes());
+            }
             Kind::Text | Kind::Bytea => v.push_bytes(varlena_bytes(d)),
             Kind::Name => v.push_bytes(CStr::from_ptr(d.cast_mut_ptr::<std::ffi::c_char>()).to_bytes()),
             Kind::Date => {
@@ -126,6 +149,7 @@ fn write_value(kind: &Kind, column: &str, v: &mut ColumnBuilder, d: pg_sys::Datu
                 v.push(Hugeint { lower, upper });
             }
             Kind::ViaText(io) => v.push_bytes(output_text(io.output, d).as_bytes()),
+            Kind::Opaque(io) => v.push_bytes(&super::send_bytes(io, d)),
             Kind::Array(a) => write_array(a, column, v, d)?,
         }
     }

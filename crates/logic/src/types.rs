@@ -89,6 +89,40 @@ pub struct Interval {
 /// Maximum DECIMAL width DuckDB supports.
 pub const MAX_DECIMAL_WIDTH: i32 = 38;
 
+/// numeric without a typmod is stored as its canonical text, which keeps
+/// each value's display scale; DuckDB computes on it as
+/// DECIMAL(38, UNCONSTRAINED_SCALE) (Spark's and Hive's default for
+/// unbounded decimals), so every stored value must fit that exactly.
+pub const UNCONSTRAINED_SCALE: u8 = 18;
+pub const UNCONSTRAINED_INTEGER_DIGITS: usize = MAX_DECIMAL_WIDTH as usize - UNCONSTRAINED_SCALE as usize;
+
+/// Why a numeric value (numeric_out's text) cannot be stored in an
+/// unconstrained numeric column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnconstrainedMisfit {
+    NotFinite,
+    TooManyIntegerDigits(usize),
+    TooManyFractionalDigits(usize),
+}
+
+/// Checks numeric_out's text (`-123.4500`, `NaN`, `Infinity`) against the
+/// DECIMAL DuckDB computes unconstrained numerics in.
+pub fn unconstrained_fits(text: &str) -> Result<(), UnconstrainedMisfit> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if !digits.bytes().next().is_some_and(|b| b.is_ascii_digit()) {
+        return Err(UnconstrainedMisfit::NotFinite);
+    }
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let int = int.trim_start_matches('0');
+    if int.len() > UNCONSTRAINED_INTEGER_DIGITS {
+        return Err(UnconstrainedMisfit::TooManyIntegerDigits(int.len()));
+    }
+    if frac.len() > UNCONSTRAINED_SCALE as usize {
+        return Err(UnconstrainedMisfit::TooManyFractionalDigits(frac.len()));
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NumericRule {
     Decimal { width: u8, scale: u8 },
@@ -141,6 +175,20 @@ mod tests {
         assert_eq!(numeric_rule(typmod(39, 0)), NumericRule::TooWide { precision: 39 });
         assert_eq!(numeric_rule(typmod(3, -2)), NumericRule::Decimal { width: 5, scale: 0 });
         assert_eq!(numeric_rule(typmod(2, 5)), NumericRule::Decimal { width: 5, scale: 5 });
+    }
+
+    #[test]
+    fn unconstrained_limits() {
+        use UnconstrainedMisfit::*;
+        assert_eq!(unconstrained_fits("0"), Ok(()));
+        assert_eq!(unconstrained_fits("-123.4500"), Ok(()));
+        assert_eq!(unconstrained_fits("99999999999999999999.999999999999999999"), Ok(()));
+        assert_eq!(unconstrained_fits("0.000000000000000001"), Ok(()));
+        assert_eq!(unconstrained_fits("100000000000000000000"), Err(TooManyIntegerDigits(21)));
+        assert_eq!(unconstrained_fits("0.0000000000000000001"), Err(TooManyFractionalDigits(19)));
+        assert_eq!(unconstrained_fits("1.0000000000000000000"), Err(TooManyFractionalDigits(19)));
+        assert_eq!(unconstrained_fits("NaN"), Err(NotFinite));
+        assert_eq!(unconstrained_fits("-Infinity"), Err(NotFinite));
     }
 
     #[test]
