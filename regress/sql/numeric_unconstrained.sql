@@ -35,8 +35,11 @@ SELECT same($$SELECT k, x + y FROM d_nu WHERE k <> 5 ORDER BY k$$);
 SELECT pushed($$SELECT x, count(*) FROM d_nu GROUP BY x$$) AS grouped_by_it;
 SELECT x = 1.5 AS is_one_and_a_half, count(*) FROM d_nu GROUP BY x HAVING x = 1.5;
 SELECT count(DISTINCT x) FROM d_nu;
--- min, max, and other aggregates
+-- min and max: the extreme value's own text, in DuckDB
+SELECT pushed($$SELECT min(x), max(y) FROM d_nu$$) AS extremes;
 SELECT same($$SELECT min(x), max(x), min(y), max(y) FROM d_nu$$);
+SELECT same($$SELECT g, min(x), max(y) FILTER (WHERE k > 1) FROM d_nu GROUP BY g$$);
+SELECT same($$SELECT min(x), max(x) FROM d_nu WHERE false$$);
 -- values DuckDB cannot compute on exactly are refused at insert, naming
 -- the column; nothing is rounded
 INSERT INTO d_nu (k, x) VALUES (11, 100000000000000000000);

@@ -162,6 +162,11 @@ unsafe fn split_node(s: &mut Split, node: *mut pg_sys::Node) -> *mut pg_sys::Nod
         Err(why) => why,
     };
     let aggregate_name = if (*node).type_ == pg_sys::NodeTag::T_Aggref { aggregate_name(node as *mut pg_sys::Aggref) } else { String::new() };
+    if aggregate_name == "min" || aggregate_name == "max" {
+        if let Some(extreme) = stored_extreme(s, node as *mut pg_sys::Aggref, &aggregate_name) {
+            return extreme;
+        }
+    }
     if aggregate_name == "avg" || aggregate_name == "sum" {
         let finished = if aggregate_name == "avg" {
             average(s, node as *mut pg_sys::Aggref)
@@ -271,6 +276,25 @@ unsafe fn mixed_scale_sum_count(
     });
     // Both are NULL over no rows (round is strict: NULL, as PostgreSQL's sum).
     Ok((numeric_call(pg_sys::F_ROUND_NUMERIC_INT4, vec![sum, largest]), count))
+}
+
+/// min / max of a stored unconstrained numeric: the text of the row with
+/// the smallest (largest) value, so the result keeps that value's scale.
+/// Among equal values of different scales (1.5, 1.50) which one PostgreSQL
+/// returns depends on the scan order, as DuckDB's choice does.
+unsafe fn stored_extreme(s: &mut Split, a: *mut pg_sys::Aggref, name: &str) -> Option<*mut pg_sys::Node> {
+    let ar = &*a;
+    let text = expr::stored_unconstrained(s.ctx, plain_argument(a)?)?;
+    super::funcs::require_builtin(ar.aggfnoid, name).ok()?;
+    let filter = if ar.aggfilter.is_null() { None } else { Some(Box::new(deparse(s.ctx, ar.aggfilter as *mut pg_sys::Node).ok()?)) };
+    let call = Expr::Aggregate {
+        name: if name == "min" { "arg_min".into() } else { "arg_max".into() },
+        distinct: false,
+        args: vec![text.clone(), expr::stored_value(text)],
+        order_by: vec![],
+        filter,
+    };
+    Some(s.columns.add(call, pg_sys::makeNullConst(pg_sys::NUMERICOID, -1, pg_sys::InvalidOid) as *mut pg_sys::Expr))
 }
 
 /// avg over integers or numeric: DuckDB sums and counts, PostgreSQL divides
