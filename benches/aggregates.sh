@@ -19,12 +19,8 @@ queries=(
   "SELECT grp, rank() OVER (ORDER BY sum(amt) DESC) FROM @T GROUP BY grp"
   "SELECT count(*) FROM @T a WHERE a.id IN (SELECT id * 2 FROM @T WHERE grp = 7)"
 )
-best() { # best <sql>: best of 3 wall times in ms, one session
-    psql -c '\timing on' -c "$1" -c "$1" -c "$1" | grep '^Time:' | awk '{print $2}' | sort -n | head -1
-}
 printf "%-92s %10s %10s %7s %s\n" "query ($rows rows)" "duckdb ms" "heap ms" "ratio" "in DuckDB"
 for q in "${queries[@]}"; do
     d=$(best "${q//@T/d_big}"); h=$(best "${q//@T/h_big}")
-    pushed=$(psql -c "EXPLAIN ${q//@T/d_big}" | grep -c DuckDBScan || true)
-    printf "%-92s %10s %10s %6.1fx %s\n" "$q" "$d" "$h" "$(echo "$h / $d" | bc -l)" "$([ "$pushed" -gt 0 ] && echo yes || echo no)"
+    printf "%-92s %10s %10s %6.1fx %s\n" "$q" "$d" "$h" "$(echo "$h / $d" | bc -l)" "$(in_duckdb "${q//@T/d_big}")"
 done

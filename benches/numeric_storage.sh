@@ -20,13 +20,9 @@ queries=(
   "SELECT count(*) FROM @T WHERE amt > 5000"
   "SELECT id, amt FROM @T ORDER BY amt DESC, id LIMIT 10"
 )
-best() { # best <sql>: best of 3 wall times in ms, one session
-    psql -c '\timing on' -c "$1" -c "$1" -c "$1" | grep '^Time:' | awk '{print $2}' | sort -n | head -1
-}
 printf "%-56s %12s %12s %10s %9s %9s %s\n" "query ($rows rows)" "numeric ms" "(12,2) ms" "heap ms" "text/dec" "heap/text" "in DuckDB"
 for q in "${queries[@]}"; do
     t=$(best "${q//@T/d_text}"); d=$(best "${q//@T/d_dec}"); h=$(best "${q//@T/h_text}")
-    pushed=$(psql -c "EXPLAIN ${q//@T/d_text}" | grep -c DuckDBScan || true)
     printf "%-56s %12s %12s %10s %8.1fx %8.1fx %s\n" "$q" "$t" "$d" "$h" "$(echo "$t / $d" | bc -l)" "$(echo "$h / $t" | bc -l)" \
-        "$([ "$pushed" -gt 0 ] && echo yes || echo no)"
+        "$(in_duckdb "${q//@T/d_text}")"
 done
