@@ -499,7 +499,7 @@ unsafe fn constant(c: *mut pg_sys::Const) -> Result<Expr, Refusal> {
     if let Ok((types::Kind::Opaque(io), _)) = types::column_kind("", c.consttype, c.consttypmod) {
         // The bytes a column of the type stores: DuckDB compares or
         // assigns them, never computes on them.
-        return Ok(Expr::Literal { text: blob_literal(&types::send_bytes(&io, c.constvalue)), ty: "BLOB".into() });
+        return Ok(Expr::Literal { text: types::with_send_form(&io, c.constvalue, blob_literal), ty: "BLOB".into() });
     }
     let (text, ty) = literal_text(c.consttype, c.constvalue).map_err(|e| format!("a constant: {e}"))?;
     Ok(Expr::Literal { text, ty })

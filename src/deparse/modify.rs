@@ -170,17 +170,19 @@ unsafe fn unconstrained_text(ctx: &mut Ctx, value: *mut pg_sys::Node, column: &s
         return Ok(text);
     }
     // The value at DECIMAL(38, at) and the scale PostgreSQL gives it.
-    let (decimal, scale, at) = match expr::numeric_scale(ctx, value) {
-        Ok(s) if s <= UNCONSTRAINED_SCALE => (Expr::Cast { arg: Box::new(expr::deparse(ctx, value)?), ty: format!("DECIMAL(38,{s})") }, lit(&s.to_string(), "INTEGER"), s),
-        Ok(_) => return refuse("a numeric value with more than 18 digits after the decimal point"),
-        Err(why) => {
-            let at = super::row_scale::max_scale(ctx, value).map_err(|_| why)?;
-            if at > UNCONSTRAINED_SCALE {
-                return refuse("a numeric value with more than 18 digits after the decimal point");
-            }
-            let r = super::row_scale::row_scale(ctx, value, at)?;
-            (r.value, r.per_row, at)
-        }
+    let fixed = expr::numeric_scale(ctx, value);
+    let at = match &fixed {
+        Ok(s) => *s,
+        Err(why) => super::row_scale::max_scale(ctx, value).map_err(|_| why.clone())?,
+    };
+    if at > UNCONSTRAINED_SCALE {
+        return refuse(format!("a numeric value with more than {UNCONSTRAINED_SCALE} digits after the decimal point"));
+    }
+    let (decimal, scale) = if fixed.is_ok() {
+        (Expr::Cast { arg: Box::new(expr::deparse(ctx, value)?), ty: format!("DECIMAL(38,{at})") }, lit(&at.to_string(), "INTEGER"))
+    } else {
+        let r = super::row_scale::row_scale(ctx, value, at)?;
+        (r.value, r.per_row)
     };
     // DuckDB prints a DECIMAL(38, at) with `at` digits after the point:
     // the digits beyond the row's own scale (zeros) go, and the point with

@@ -258,7 +258,7 @@ unsafe fn mixed_scale_sum_count(
         order_by: vec![],
         filter: Some(Box::new(filter.clone())),
     };
-    let count = agg("count", scale.value.clone());
+    let count = counted.then(|| agg("count", scale.value.clone()));
     let (sum, largest) = (agg("sum", scale.value), agg("max", scale.per_row));
     let sum = s.columns.add(
         Expr::Cast { arg: Box::new(sum), ty: format!("DECIMAL(38,{})", scale.max) },
@@ -268,7 +268,7 @@ unsafe fn mixed_scale_sum_count(
         Expr::Cast { arg: Box::new(largest), ty: "INTEGER".into() },
         pg_sys::makeNullConst(pg_sys::INT4OID, -1, pg_sys::InvalidOid) as *mut pg_sys::Expr,
     );
-    let count = counted.then(|| {
+    let count = count.map(|count| {
         s.columns.add(
             Expr::Cast { arg: Box::new(count), ty: "BIGINT".into() },
             pg_sys::makeNullConst(pg_sys::INT8OID, -1, pg_sys::InvalidOid) as *mut pg_sys::Expr,

@@ -90,13 +90,14 @@ pub struct BinaryIo {
     pub ioparam: pg_sys::Oid,
 }
 
-/// A value's binary send form (what an opaque column stores).
-pub fn send_bytes(io: &BinaryIo, d: pg_sys::Datum) -> Vec<u8> {
+/// Runs `f` over a value's binary send form (what an opaque column
+/// stores), without copying it out of the send function's result.
+pub fn with_send_form<R>(io: &BinaryIo, d: pg_sys::Datum, f: impl FnOnce(&[u8]) -> R) -> R {
     unsafe {
         let sent = pg_sys::OidSendFunctionCall(io.send, d);
-        let bytes = pgrx::varlena::varlena_to_byte_slice(sent).to_vec();
+        let r = f(pgrx::varlena::varlena_to_byte_slice(sent));
         pg_sys::pfree(sent.cast());
-        bytes
+        r
     }
 }
 

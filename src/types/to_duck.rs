@@ -149,7 +149,7 @@ fn write_value(kind: &Kind, column: &str, v: &mut ColumnBuilder, d: pg_sys::Datu
                 v.push(Hugeint { lower, upper });
             }
             Kind::ViaText(io) => v.push_bytes(output_text(io.output, d).as_bytes()),
-            Kind::Opaque(io) => v.push_bytes(&super::send_bytes(io, d)),
+            Kind::Opaque(io) => super::with_send_form(io, d, |bytes| v.push_bytes(bytes)),
             Kind::Array(a) => write_array(a, column, v, d)?,
         }
     }
