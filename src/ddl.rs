@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use duckam_logic::naming;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
+use pgrx::PgList;
 
 use duckam_logic::wire::BatchBuilder;
 
@@ -123,14 +124,13 @@ unsafe fn before_utility(stmt: *mut pg_sys::Node) -> Result<()> {
     }
     match (*stmt).type_ {
         pg_sys::NodeTag::T_IndexStmt => {
-            // Refused before any catalog change: CREATE INDEX CONCURRENTLY
-            // commits the index's catalog entry before building it, and a
-            // refusal in the build left an INVALID index that made
-            // TRUNCATE fail.
-            if duckdb_relid((*(stmt as *mut pg_sys::IndexStmt)).relation, pg_sys::NoLock as i32).is_some() {
-                crate::am::unsupported::refuse_index();
+            // Also the indexes of CREATE TABLE's PRIMARY KEY and UNIQUE
+            // constraints, which PostgreSQL runs as IndexStmts.
+            let index = stmt as *mut pg_sys::IndexStmt;
+            match duckdb_relid((*index).relation, pg_sys::NoLock as i32) {
+                Some(_) => key_index(index),
+                None => Ok(()),
             }
-            Ok(())
         }
         pg_sys::NodeTag::T_AlterTableStmt if (*(stmt as *mut pg_sys::AlterTableStmt)).objtype == pg_sys::ObjectType::OBJECT_TYPE => {
             refuse_composite_change((*(stmt as *mut pg_sys::AlterTableStmt)).relation)
@@ -140,13 +140,138 @@ unsafe fn before_utility(stmt: *mut pg_sys::Node) -> Result<()> {
             // itself does first): DuckDB's view is then read after the
             // writers it waits for have committed.
             let alter = stmt as *mut pg_sys::AlterTableStmt;
+            if sets_duckdb_method(alter) {
+                convert_keys(alter)?;
+            }
             match duckdb_relid((*alter).relation, pg_sys::AlterTableGetLockLevel((*alter).cmds)) {
-                Some(relid) => with_relation(relid, ensure_reconciled),
+                Some(relid) => {
+                    key_constraints(alter, relid)?;
+                    with_relation(relid, ensure_reconciled)
+                }
                 None => Ok(()),
             }
         }
         _ => Ok(()),
     }
+}
+
+/// An index on a duckdb table is a key (keys.rs) or refused — before any
+/// catalog change: CREATE INDEX CONCURRENTLY commits the index's catalog
+/// entry before building it, and a refusal in the build would leave an
+/// INVALID index behind.
+unsafe fn key_index(index: *mut pg_sys::IndexStmt) -> Result<()> {
+    let i = &mut *index;
+    if !i.unique || i.concurrent || !i.excludeOpNames.is_null() {
+        let what = if i.concurrent { "CREATE INDEX CONCURRENTLY" } else if i.unique { "an exclusion constraint" } else { "a non-unique index" };
+        return Err(Error::unsupported(format!("{what} is not supported on duckdb tables")).with_hint(
+            "DuckDB scans duckdb tables column-wise; PRIMARY KEY, UNIQUE and CREATE UNIQUE INDEX are accepted and enforced by DuckDB.",
+        ));
+    }
+    let method = if i.accessMethod.is_null() { "" } else { std::ffi::CStr::from_ptr(i.accessMethod).to_str().unwrap_or("") };
+    match method {
+        "" | "btree" => i.accessMethod = pg_sys::pstrdup(c"duckdb_key".as_ptr()),
+        "duckdb_key" => {}
+        other => {
+            return Err(Error::unsupported(format!("index access method \"{other}\" is not supported on duckdb tables"))
+                .with_hint("Unique indexes of duckdb tables use access method duckdb_key (the default for them), enforced by DuckDB."))
+        }
+    }
+    Ok(())
+}
+
+/// ALTER TABLE … ADD PRIMARY KEY / UNIQUE on a duckdb table: the
+/// constraint's index is a key index (PostgreSQL builds constraint indexes
+/// of the method the constraint names). ALTER COLUMN TYPE of a key column
+/// is refused: PostgreSQL would rebuild the key from its definition, which
+/// names no access method, as a btree index.
+unsafe fn key_constraints(alter: *mut pg_sys::AlterTableStmt, relid: pg_sys::Oid) -> Result<()> {
+    for cmd in PgList::<pg_sys::AlterTableCmd>::from_pg((*alter).cmds).iter_ptr() {
+        if (*cmd).subtype == pg_sys::AlterTableType::AT_AlterColumnType && !(*cmd).name.is_null() {
+            let attno = pg_sys::get_attnum(relid, (*cmd).name);
+            let keys = with_relation_value(relid, crate::keys::keys_of);
+            if let Some(key) = keys.iter().find(|k| k.attnos.contains(&attno)) {
+                return Err(Error::unsupported(format!(
+                    "cannot change the type of column \"{}\": it is part of key \"{}\" of a duckdb table",
+                    std::ffi::CStr::from_ptr((*cmd).name).to_string_lossy(),
+                    key.name
+                ))
+                .with_hint("Drop the constraint, change the column's type, and add the constraint again."));
+            }
+        }
+        let def = (*cmd).def;
+        if (*cmd).subtype != pg_sys::AlterTableType::AT_AddConstraint || def.is_null() || (*def).type_ != pg_sys::NodeTag::T_Constraint {
+            continue;
+        }
+        let c = def as *mut pg_sys::Constraint;
+        if matches!((*c).contype, pg_sys::ConstrType::CONSTR_PRIMARY | pg_sys::ConstrType::CONSTR_UNIQUE) && (*c).access_method.is_null() {
+            (*c).access_method = pg_sys::pstrdup(c"duckdb_key".as_ptr());
+        }
+    }
+    Ok(())
+}
+
+/// Does the ALTER TABLE have SET ACCESS METHOD duckdb?
+unsafe fn sets_duckdb_method(alter: *mut pg_sys::AlterTableStmt) -> bool {
+    PgList::<pg_sys::AlterTableCmd>::from_pg((*alter).cmds).iter_ptr().any(|cmd| {
+        (*cmd).subtype == pg_sys::AlterTableType::AT_SetAccessMethod
+            && !(*cmd).name.is_null()
+            && std::ffi::CStr::from_ptr((*cmd).name).to_bytes() == b"duckdb"
+    })
+}
+
+/// SET ACCESS METHOD duckdb of a table with PRIMARY KEY / UNIQUE
+/// constraints: the same ALTER drops each and adds it again as a key of
+/// the duckdb table (same name and columns), which the rewrite builds in
+/// DuckDB. Other indexes are refused before anything changes.
+unsafe fn convert_keys(alter: *mut pg_sys::AlterTableStmt) -> Result<()> {
+    let relid = pg_sys::RangeVarGetRelidExtended((*alter).relation, pg_sys::NoLock as i32, pg_sys::RVROption::RVR_MISSING_OK, None, std::ptr::null_mut());
+    if relid == pg_sys::InvalidOid || crate::hooks::is_duckdb_relid(relid) {
+        return Ok(());
+    }
+    // (constraint name or NULL, 'p' / 'u', key column names or NULL when an expression, index name)
+    let sql = "SELECT c.conname::text, c.contype::text,                  (SELECT array_agg(a.attname::text ORDER BY k.n) FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, n)                   LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum > 0),                  i.indexrelid::regclass::text                FROM pg_catalog.pg_index i                LEFT JOIN pg_catalog.pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid AND c.contype IN ('p', 'u')                WHERE i.indrelid = $1 ORDER BY i.indexrelid";
+    let indexes = pgrx::Spi::connect(|client| {
+        let rows = client.select(sql, None, &[relid.into()])?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push((row.get::<String>(1)?, row.get::<String>(2)?, row.get::<Vec<Option<String>>>(3)?, row.get::<String>(4)?.unwrap_or_default()));
+        }
+        Ok::<_, pgrx::spi::Error>(out)
+    })
+    .map_err(|e| Error::internal(format!("catalog query failed: {e}")))?;
+    let mut cmds = PgList::<pg_sys::AlterTableCmd>::from_pg((*alter).cmds);
+    for (conname, contype, columns, index) in indexes {
+        let columns: Option<Vec<String>> = columns.and_then(|c| c.into_iter().collect());
+        let (Some(conname), Some(contype), Some(columns)) = (conname, contype, columns) else {
+            return Err(Error::unsupported(format!("index \"{index}\" cannot be kept on a duckdb table"))
+                .with_hint("duckdb tables keep PRIMARY KEY and UNIQUE constraints over plain columns (enforced by DuckDB) and no other index: drop the index first."));
+        };
+        let drop = pg_sys::palloc0(std::mem::size_of::<pg_sys::AlterTableCmd>()) as *mut pg_sys::AlterTableCmd;
+        (*drop).type_ = pg_sys::NodeTag::T_AlterTableCmd;
+        (*drop).subtype = pg_sys::AlterTableType::AT_DropConstraint;
+        (*drop).name = pg_sys::pstrdup(std::ffi::CString::new(conname.clone()).expect("no NUL in a name").as_ptr());
+        (*drop).behavior = pg_sys::DropBehavior::DROP_RESTRICT;
+        let c = pg_sys::palloc0(std::mem::size_of::<pg_sys::Constraint>()) as *mut pg_sys::Constraint;
+        (*c).type_ = pg_sys::NodeTag::T_Constraint;
+        (*c).contype = if contype == "p" { pg_sys::ConstrType::CONSTR_PRIMARY } else { pg_sys::ConstrType::CONSTR_UNIQUE };
+        (*c).conname = (*drop).name;
+        (*c).location = -1;
+        (*c).access_method = pg_sys::pstrdup(c"duckdb_key".as_ptr());
+        let mut keys = PgList::<pg_sys::Node>::new();
+        for column in columns {
+            let name = std::ffi::CString::new(column).expect("no NUL in a name");
+            keys.push(pg_sys::makeString(pg_sys::pstrdup(name.as_ptr())) as *mut pg_sys::Node);
+        }
+        (*c).keys = keys.into_pg();
+        let add = pg_sys::palloc0(std::mem::size_of::<pg_sys::AlterTableCmd>()) as *mut pg_sys::AlterTableCmd;
+        (*add).type_ = pg_sys::NodeTag::T_AlterTableCmd;
+        (*add).subtype = pg_sys::AlterTableType::AT_AddConstraint;
+        (*add).def = c as *mut pg_sys::Node;
+        cmds.push(drop);
+        cmds.push(add);
+    }
+    (*alter).cmds = cmds.into_pg();
+    Ok(())
 }
 
 /// ALTER TYPE … ADD / DROP / ALTER ATTRIBUTE of a composite type that a
@@ -193,6 +318,10 @@ unsafe fn duckdb_relid(rv: *mut pg_sys::RangeVar, lock: pg_sys::LOCKMODE) -> Opt
 }
 
 fn with_relation(relid: pg_sys::Oid, f: fn(pg_sys::Relation) -> Result<()>) -> Result<()> {
+    with_relation_value(relid, f)
+}
+
+fn with_relation_value<T>(relid: pg_sys::Oid, f: impl FnOnce(pg_sys::Relation) -> T) -> T {
     unsafe {
         let rel = pg_sys::relation_open(relid, pg_sys::NoLock as i32);
         let result = f(rel);

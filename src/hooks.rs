@@ -1,9 +1,12 @@
 //! PostgreSQL hooks (each chains the previous one):
 //! - object_access_hook: DROP of a duckdb relation schedules its DuckDB
-//!   table for removal after commit; DROP DATABASE schedules its file.
+//!   table for removal after commit; DROP DATABASE schedules its file; DROP
+//!   of a key index drops DuckDB's index.
 //! - ExecutorStart_hook: a statement that uses duckdb tables gets its DuckDB
 //!   snapshot (engine::snapshot) before its scans start; UPDATE/DELETE not
 //!   run by DuckDB, and MERGE, are refused before any row is touched.
+//! - ExecutorFinish_hook: rows buffered for tables with keys reach DuckDB
+//!   (and its duplicate check) before the statement ends.
 //! - set_rel_pathlist_hook: no parallel plans over duckdb tables (workers
 //!   cannot share the leader's DuckDB instance or its unflushed rows).
 
@@ -17,6 +20,7 @@ use crate::error::{Error, OrReport};
 static mut PREV_OBJECT_ACCESS: pg_sys::object_access_hook_type = None;
 static mut PREV_EXECUTOR_START: pg_sys::ExecutorStart_hook_type = None;
 static mut PREV_SET_REL_PATHLIST: pg_sys::set_rel_pathlist_hook_type = None;
+static mut PREV_EXECUTOR_FINISH: pg_sys::ExecutorFinish_hook_type = None;
 
 pub fn init() {
     unsafe {
@@ -24,6 +28,8 @@ pub fn init() {
         pg_sys::object_access_hook = Some(object_access);
         PREV_EXECUTOR_START = pg_sys::ExecutorStart_hook;
         pg_sys::ExecutorStart_hook = Some(executor_start);
+        PREV_EXECUTOR_FINISH = pg_sys::ExecutorFinish_hook;
+        pg_sys::ExecutorFinish_hook = Some(executor_finish);
         PREV_SET_REL_PATHLIST = pg_sys::set_rel_pathlist_hook;
         pg_sys::set_rel_pathlist_hook = Some(set_rel_pathlist);
     }
@@ -78,6 +84,8 @@ unsafe extern "C-unwind" fn object_access(
         if let Some((relam, filenode, kind)) = relation_info(object_id) {
             if am != pg_sys::InvalidOid && relam == am && kind == b'r' && filenode != 0 {
                 engine::drop_after_commit(filenode);
+            } else if kind == b'i' && relam == crate::keys::index_am_oid() {
+                crate::keys::drop_index(object_id).or_report();
             }
         }
     } else if class_id == pg_sys::DatabaseRelationId {
@@ -94,6 +102,17 @@ unsafe extern "C-unwind" fn executor_start(query_desc: *mut pg_sys::QueryDesc, e
     match PREV_EXECUTOR_START {
         Some(prev) => prev(query_desc, eflags),
         None => pg_sys::standard_ExecutorStart(query_desc, eflags),
+    }
+}
+
+/// Before AFTER triggers fire: rows the statement buffered for tables with
+/// keys are checked by DuckDB now (keys.rs).
+#[pg_guard]
+unsafe extern "C-unwind" fn executor_finish(query_desc: *mut pg_sys::QueryDesc) {
+    crate::keys::check_pending().or_report();
+    match PREV_EXECUTOR_FINISH {
+        Some(prev) => prev(query_desc),
+        None => pg_sys::standard_ExecutorFinish(query_desc),
     }
 }
 

@@ -15,6 +15,7 @@ mod exec;
 mod functions;
 mod gucs;
 mod hooks;
+mod keys;
 mod owned;
 mod planner;
 mod reader;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # pg_dump -> pg_restore of a database with duckdb tables: same tables, same
-# access method, same rows.
+# access method, same rows, same keys (still enforced by DuckDB).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 src=duckam_dump_src; dst=duckam_dump_dst
@@ -15,6 +15,9 @@ INSERT INTO facts (id) VALUES (NULL);
 CREATE TABLE dims (tag text PRIMARY KEY, label text);
 INSERT INTO dims VALUES ('t0', 'zero'), ('t1', 'one');
 CREATE TABLE empty_duck (a int) USING duckdb;
+CREATE TABLE keyed (id int PRIMARY KEY, code text CONSTRAINT keyed_code UNIQUE, a int, b int) USING duckdb;
+CREATE UNIQUE INDEX keyed_ab ON keyed (a, b);
+INSERT INTO keyed SELECT g, 'k' || g, g % 10, g FROM generate_series(1, 100) g;
 CREATE VIEW v AS SELECT tag, sum(amount) AS total FROM facts GROUP BY tag;
 SQL
 dump="$DUCKAM_WORK/dump.custom"
@@ -29,6 +32,12 @@ expect "facts rows" "$(val $dst "$q_rows")" "$(val $src "$q_rows")"
 q_view="SELECT string_agg(tag || '=' || total, ',' ORDER BY tag) FROM v"
 expect "view over duckdb table" "$(val $dst "$q_view")" "$(val $src "$q_view")"
 expect "empty table" "$(val $dst "SELECT count(*) FROM empty_duck")" "0"
+q_keys="SELECT string_agg(indexrelid::regclass || ':' || pg_get_indexdef(indexrelid), ',' ORDER BY indexrelid::regclass::text) FROM pg_index WHERE indrelid = 'keyed'::regclass"
+expect "keys restored" "$(val $dst "$q_keys")" "$(val $src "$q_keys")"
+if psql_db $dst -c "INSERT INTO keyed VALUES (1, 'new', 0, 0)" 2>"$DUCKAM_WORK/dup.err"; then
+  fail "a duplicate key was accepted after restore"
+fi
+expect "duplicate after restore names the constraint" "$(grep -c 'violates unique constraint "keyed_pkey"' "$DUCKAM_WORK/dup.err")" "1"
 # a plain-SQL dump restores through psql as well
 "$PGBIN/pg_dump" -f "$dump.sql" $src
 "$PGBIN/dropdb" $dst && "$PGBIN/createdb" $dst

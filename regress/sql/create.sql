@@ -37,8 +37,6 @@ SELECT tableoid::regclass, * FROM parted ORDER BY k;
 CREATE TABLE bad3 (n numeric(50, 2)) USING duckdb;
 CREATE TEMP TABLE bad6 (a int) USING duckdb;
 CREATE UNLOGGED TABLE bad7 (a int) USING duckdb;
-CREATE TABLE bad8 (a int PRIMARY KEY) USING duckdb;
-CREATE TABLE bad9 (a int UNIQUE) USING duckdb;
 SELECT relname FROM pg_class WHERE relname LIKE 'bad%';
 -- CREATE TABLE IF NOT EXISTS on an existing duckdb table
 CREATE TABLE IF NOT EXISTS events (id int) USING duckdb;

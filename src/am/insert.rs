@@ -91,11 +91,19 @@ fn insert_slots(rel: pg_sys::Relation, slots: &[*mut pg_sys::TupleTableSlot]) ->
             Ok(())
         },
     )?;
+    crate::keys::note_insert(rel);
     unsafe {
         remember(rel, slots);
         pg_sys::pgstat_count_heap_insert(rel, slots.len() as i64);
     }
     Ok(())
+}
+
+/// The end of COPY FROM (and of CREATE TABLE AS): rows for tables with keys
+/// are checked now.
+#[pg_guard]
+pub unsafe extern "C-unwind" fn finish_bulk_insert(_rel: pg_sys::Relation, _options: i32) {
+    crate::keys::check_pending().or_report()
 }
 
 #[pg_guard]

@@ -49,7 +49,7 @@ static ROUTINE: pg_sys::TableAmRoutine = pg_sys::TableAmRoutine {
     tuple_delete: Some(unsupported::tuple_delete),
     tuple_update: Some(unsupported::tuple_update),
     tuple_lock: Some(unsupported::tuple_lock),
-    finish_bulk_insert: None,
+    finish_bulk_insert: Some(insert::finish_bulk_insert),
     relation_set_new_filenode: Some(storage::relation_set_new_filenode),
     relation_nontransactional_truncate: Some(storage::relation_nontransactional_truncate),
     relation_copy_data: Some(storage::relation_copy_data),

@@ -11,7 +11,7 @@ fn refuse(what: &str, hint: &str) -> ! {
     if hint.is_empty() { e.report() } else { e.with_hint(hint).report() }
 }
 
-const NO_INDEX: &str = "duckdb tables are scanned column-wise by DuckDB and have no indexes; drop the index, primary key or unique constraint.";
+const NO_INDEX: &str = "duckdb tables are scanned column-wise by DuckDB: their PRIMARY KEY and UNIQUE constraints are DuckDB's (index access method duckdb_key), and other indexes are not supported; drop them.";
 const NO_ROW_UPDATE: &str = "UPDATE and DELETE on duckdb tables run as whole statements in DuckDB; inside a data-modifying WITH, or with row locks (FOR UPDATE), they cannot.";
 
 #[pg_guard]
@@ -133,14 +133,10 @@ pub unsafe extern "C-unwind" fn index_build_range_scan(
     _state: *mut std::ffi::c_void,
     _scan: pg_sys::TableScanDesc,
 ) -> f64 {
-    refuse_index()
-}
-
-/// Any index on a duckdb table. CREATE INDEX is refused up front
-/// (ddl.rs) as well: a CONCURRENTLY build that fails here has already
-/// committed an INVALID index.
-pub fn refuse_index() -> ! {
-    refuse("an index (including PRIMARY KEY, UNIQUE and EXCLUDE constraints)", NO_INDEX)
+    // Only an index of another method gets here (SET ACCESS METHOD
+    // rebuilding a heap table's indexes); CREATE INDEX is refused up
+    // front (ddl.rs).
+    refuse("an index of this access method", NO_INDEX)
 }
 #[pg_guard]
 pub unsafe extern "C-unwind" fn index_validate_scan(

@@ -97,6 +97,9 @@ struct State {
 
 thread_local! {
     static STATE: RefCell<State> = RefCell::new(State::default());
+    /// The table a data-modifying statement being opened changes (its
+    /// errors name that table's keys: written_tables).
+    static OPENING_WRITE: std::cell::Cell<Option<u32>> = const { std::cell::Cell::new(None) };
     static CLIENT: RefCell<Option<Client>> = const { RefCell::new(None) };
     /// What each open stream's pg_heap scans read, and their PostgreSQL plans.
     static HEAP: RefCell<HashMap<StreamId, heap::Readings>> = RefCell::new(HashMap::new());
@@ -161,7 +164,9 @@ fn with_client<R>(access: Access, f: impl FnOnce(&mut Client) -> Result<R>) -> R
             *slot = Some(Client::connect(wanted.unwrap_or(0))?);
         }
         let client = slot.as_mut().expect("connected");
-        let r = f(client);
+        // A duplicate key named as PostgreSQL names it (keys.rs); the
+        // catalog lookups it needs make no engine calls.
+        let r = f(client).map_err(crate::keys::name_duplicate);
         if r.is_err() || client.cancelled {
             with_state(|s| lose_transaction(s, "A DuckDB statement of this transaction failed or was canceled, which rolls back DuckDB's transaction."));
         }
@@ -340,6 +345,7 @@ pub fn open_stream(sql: &str, params: &[Option<String>], heap: &[HeapSource], op
     if !heap.is_empty() {
         HEAP.with(|h| h.try_borrow_mut().map(|mut h| h.insert(id, heap::Readings::new(heap))).map_err(|_| nested()))?;
     }
+    OPENING_WRITE.with(|w| w.set(writes));
     let response = loop {
         let request = Request::Query {
             stream: id,
@@ -359,6 +365,7 @@ pub fn open_stream(sql: &str, params: &[Option<String>], heap: &[HeapSource], op
             other => break other,
         }
     };
+    OPENING_WRITE.with(|w| w.set(None));
     let (types, batch, done) = match response {
         Ok(Response::Rows { types, batch, done }) => (types.unwrap_or_default(), batch, done),
         Ok(other) => {
@@ -510,6 +517,37 @@ fn flush_one(storage: u32) -> Result<()> {
         s.spare_buffers.insert(storage, buf.batch);
     });
     Ok(())
+}
+
+/// Sends the buffered rows of `storage` and waits for DuckDB to take them:
+/// its errors (a duplicate key) belong to the statement that inserted them.
+pub fn flush_now(storage: u32) -> Result<()> {
+    let Some(mut buf) = with_state(|s| s.buffers.remove(&storage)) else { return Ok(()) };
+    if buf.batch.rows() == 0 {
+        return Ok(());
+    }
+    with_state(|s| {
+        s.dirty = true;
+        s.ledger.wrote(buf.owner, storage);
+    });
+    call_append(None, &buf.table, false, &buf.batch)?;
+    buf.batch.clear();
+    with_state(|s| s.spare_buffers.insert(storage, buf.batch));
+    Ok(())
+}
+
+/// The DuckDB tables (relfilenodes) this transaction wrote or created,
+/// the one being written first.
+/// (Empty if the state is in use: it is asked from inside engine calls.)
+pub fn written_tables() -> Vec<u32> {
+    let mut tables: Vec<u32> = OPENING_WRITE.with(|w| w.get()).into_iter().collect();
+    STATE.with(|s| {
+        if let Ok(s) = s.try_borrow() {
+            tables.extend(s.streams.values().filter_map(|st| st.writes));
+            tables.extend(s.ledger.written());
+        }
+    });
+    tables
 }
 
 /// Sends every buffered row to DuckDB.

@@ -103,7 +103,7 @@ unsafe fn input_text(io: &super::TextIo, typmod: i32, bytes: &[u8]) -> Result<pg
 
 /// A value from its binary send form, through the type's receive function
 /// (which also checks that every byte was consumed).
-unsafe fn receive(io: &super::BinaryIo, typmod: i32, bytes: &[u8]) -> pg_sys::Datum {
+pub(crate) unsafe fn receive(io: &super::BinaryIo, typmod: i32, bytes: &[u8]) -> pg_sys::Datum {
     let mut buf: pg_sys::StringInfoData = std::mem::zeroed();
     pg_sys::initStringInfo(&mut buf);
     pg_sys::appendBinaryStringInfo(&mut buf, bytes.as_ptr() as *const std::ffi::c_char, bytes.len() as i32);

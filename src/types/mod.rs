@@ -15,6 +15,7 @@ use pgrx::pg_sys;
 use crate::error::{Error, Result};
 
 pub use from_duck::{read_batch, Arena};
+pub(crate) use from_duck::receive;
 pub use to_duck::write_row;
 
 /// How one column's values are converted.

@@ -89,6 +89,14 @@ impl Ledger {
         self.by_sub.values().any(|e| !e.written.is_empty() || !e.created.is_empty() || !e.drop_after_commit.is_empty())
     }
 
+    /// Every table this transaction wrote to or created, at any live level.
+    pub fn written(&self) -> Vec<Storage> {
+        let mut all: Vec<Storage> = self.by_sub.values().flat_map(|e| e.written.iter().chain(e.created.iter()).copied()).collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
+
     pub fn clear(&mut self) {
         self.by_sub.clear();
     }

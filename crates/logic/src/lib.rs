@@ -4,6 +4,7 @@
 
 pub mod bpchar;
 pub mod decimal;
+pub mod keys;
 pub mod ledger;
 pub mod naming;
 pub mod profile;
