@@ -66,13 +66,14 @@ impl Error {
 /// Errors the deparser has DuckDB raise with `error(text)` on PostgreSQL's
 /// behalf (new-row checks of UPDATE/INSERT), with the SQLSTATE carried in
 /// the text.
-const RAISED: [(&str, PgSqlErrorCode); 6] = [
+const RAISED: [(&str, PgSqlErrorCode); 7] = [
     ("23502", PgSqlErrorCode::ERRCODE_NOT_NULL_VIOLATION),
     ("23514", PgSqlErrorCode::ERRCODE_CHECK_VIOLATION),
     ("42501", PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE),
     ("44000", PgSqlErrorCode::ERRCODE_WITH_CHECK_OPTION_VIOLATION),
     ("22001", PgSqlErrorCode::ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
     ("22003", PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+    ("21000", PgSqlErrorCode::ERRCODE_CARDINALITY_VIOLATION),
 ];
 
 /// The text for DuckDB's `error()` that comes back as `code` + `message`.
@@ -85,7 +86,12 @@ fn raised(message: &str) -> Option<Error> {
     let rest = &message[message.find("pg_duckam[")? + "pg_duckam[".len()..];
     let (sqlstate, text) = rest.split_once("]: ")?;
     let (_, code) = RAISED.iter().find(|(s, _)| *s == sqlstate)?;
-    Some(Error::new(*code, text.lines().next().unwrap_or(text)))
+    let err = Error::new(*code, text.lines().next().unwrap_or(text));
+    Some(if *code == PgSqlErrorCode::ERRCODE_CARDINALITY_VIOLATION {
+        err.with_hint("Ensure that no rows proposed for insertion within the same command have duplicate constrained values.")
+    } else {
+        err
+    })
 }
 
 /// DuckDB's write-write conflicts: another transaction changed the same

@@ -141,7 +141,17 @@ unsafe fn prepare_duckdb_statement(query_desc: *mut pg_sys::QueryDesc) {
         // replaced the ModifyTable by a DuckDB scan); MERGE never does.
         // A SELECT here has data-modifying WITH queries: their INSERTs go
         // through the access method, which refuses row updates and deletes.
+        let plan = (*stmt).planTree;
+        let upsert = !in_duckdb
+            && !plan.is_null()
+            && (*plan).type_ == pg_sys::NodeTag::T_ModifyTable
+            && (*(plan as *mut pg_sys::ModifyTable)).onConflictAction != pg_sys::OnConflictAction::ONCONFLICT_NONE;
         let refusal = match (*stmt).commandType {
+            // PostgreSQL's executor looks for conflicts in btree indexes
+            // only; DuckDB's index decides them (planner.rs).
+            pg_sys::CmdType::CMD_INSERT if upsert && crate::keys::has_keys((*rte).relid) => {
+                Some(("INSERT … ON CONFLICT on duckdb tables with keys runs only in DuckDB", NOT_IN_DUCKDB))
+            }
             pg_sys::CmdType::CMD_INSERT | pg_sys::CmdType::CMD_SELECT => None,
             _ if in_duckdb => {
                 modifies = Some((*rte).relid);

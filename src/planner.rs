@@ -67,6 +67,7 @@ unsafe extern "C-unwind" fn planner(
     // its source reads duckdb tables; other INSERTs go through the access
     // method's buffered appends); for an INSERT … SELECT into a PostgreSQL
     // table reading duckdb tables, its SELECT.
+    let upsert = command == pg_sys::CmdType::CMD_INSERT && !(*parse).onConflict.is_null() && deparse::duckdb_target(parse).is_some();
     let attempt = if mode == Execution::Off || !(*parse).utilityStmt.is_null() {
         None
     } else {
@@ -76,6 +77,9 @@ unsafe extern "C-unwind" fn planner(
         match command {
             CMD_SELECT if deparse::touches_duckdb(parse) => Some(deparse::deparse(parse)),
             CMD_UPDATE | CMD_DELETE if deparse::duckdb_target(parse).is_some() => Some(deparse::deparse_modify(parse)),
+            // INSERT … ON CONFLICT into a duckdb table runs only in DuckDB
+            // (DuckDB's index decides the conflicts).
+            CMD_INSERT if upsert => Some(deparse::deparse_modify(parse)),
             CMD_INSERT if deparse::source_touches_duckdb(parse) => Some(if deparse::duckdb_target(parse).is_some() {
                 deparse::deparse_modify(parse)
             } else {
@@ -84,7 +88,7 @@ unsafe extern "C-unwind" fn planner(
             _ => None,
         }
     };
-    let must_run_in_duckdb = matches!(command, pg_sys::CmdType::CMD_UPDATE | pg_sys::CmdType::CMD_DELETE);
+    let must_run_in_duckdb = matches!(command, pg_sys::CmdType::CMD_UPDATE | pg_sys::CmdType::CMD_DELETE) || upsert;
     let stmt = {
         // The plan tree is about to be replaced: its row estimates need no
         // DuckDB count(*) per table (see relation_estimate_size).
@@ -106,9 +110,17 @@ unsafe extern "C-unwind" fn planner(
         }
         Some(Err(construct)) => {
             if must_run_in_duckdb {
-                let what = if command == pg_sys::CmdType::CMD_UPDATE { "UPDATE" } else { "DELETE" };
+                let what = match command {
+                    pg_sys::CmdType::CMD_UPDATE => "UPDATE",
+                    pg_sys::CmdType::CMD_DELETE => "DELETE",
+                    _ => "INSERT … ON CONFLICT",
+                };
                 Error::unsupported(format!("{what} on a duckdb table runs in DuckDB, and this one cannot: it uses {construct}"))
-                    .with_hint("Rewrite the statement without that construct; duckdb tables have no row-by-row UPDATE/DELETE path.")
+                    .with_hint(if upsert {
+                        "Rewrite the statement without that construct; INSERT … ON CONFLICT on duckdb tables has no other path."
+                    } else {
+                        "Rewrite the statement without that construct; duckdb tables have no row-by-row UPDATE/DELETE path."
+                    })
                     .report();
             }
             if mode == Execution::Force {

@@ -59,16 +59,17 @@ pub(crate) struct Ctx {
     pub params: Vec<(i32, pg_sys::Oid)>,
     /// Stand-ins for CaseTestExpr inside `CASE x WHEN …` (innermost last).
     pub case_tests: Vec<*mut pg_sys::Node>,
-    /// A range-table entry (level id, index) DuckDB knows by another name
-    /// than its alias: INSERT's RETURNING names the table itself.
-    pub renamed: Option<(usize, u32, String)>,
+    /// Range-table entries (level id, index) DuckDB knows by another name
+    /// than their alias: INSERT's RETURNING and ON CONFLICT name the table
+    /// itself, and the proposed row is `excluded`.
+    pub renamed: Vec<(usize, u32, String)>,
     /// What each `pg_heap(k)` reads (heap::scan_source), in k order.
     pub heap_scans: Vec<*mut pg_sys::Node>,
 }
 
 impl Ctx {
     fn new() -> Ctx {
-        Ctx { levels: Vec::new(), next_id: 0, params: Vec::new(), case_tests: Vec::new(), renamed: None, heap_scans: Vec::new() }
+        Ctx { levels: Vec::new(), next_id: 0, params: Vec::new(), case_tests: Vec::new(), renamed: Vec::new(), heap_scans: Vec::new() }
     }
 
     /// Runs `f` with `q` as the innermost level.
@@ -99,9 +100,9 @@ impl Ctx {
     /// DuckDB alias of range-table entry `index` of the level `up` levels out.
     pub fn alias(&self, up: u32, index: u32) -> Result<String, Refusal> {
         let id = self.level(up)?.id;
-        match &self.renamed {
-            Some((level, i, name)) if *level == id && *i == index => Ok(name.clone()),
-            _ => Ok(format!("t{id}_{index}")),
+        match self.renamed.iter().find(|(level, i, _)| *level == id && *i == index) {
+            Some((_, _, name)) => Ok(name.clone()),
+            None => Ok(format!("t{id}_{index}")),
         }
     }
 

@@ -1,16 +1,17 @@
-//! UPDATE, DELETE and INSERT … SELECT on a duckdb table → one DuckDB
-//! statement. What PostgreSQL's executor would check per new row is asked
-//! of DuckDB instead, with PostgreSQL's wording and SQLSTATE: NOT NULL,
-//! CHECK constraints, row-level security WITH CHECK policies and view
-//! CHECK OPTIONs become `CASE WHEN <violated> THEN error(…)` around the
-//! first assigned value. What cannot be checked that way (triggers —
-//! including foreign keys —, stored generated columns, ON CONFLICT) is
-//! refused, and the statement does not run in DuckDB.
+//! UPDATE, DELETE, INSERT … SELECT and INSERT … ON CONFLICT on a duckdb
+//! table → one DuckDB statement. What PostgreSQL's executor would check per
+//! new row is asked of DuckDB instead, with PostgreSQL's wording and
+//! SQLSTATE: NOT NULL, CHECK constraints, row-level security WITH CHECK
+//! policies and view CHECK OPTIONs become `CASE WHEN <violated> THEN
+//! error(…)` around the first assigned value; keys are DuckDB's own
+//! (keys/). What cannot be checked that way (triggers — including foreign
+//! keys —, stored generated columns) is refused, and the statement does
+//! not run in DuckDB.
 
 use std::ffi::CStr;
 
 use duckam_logic::naming;
-use duckam_logic::sql::{Change, Expr, Modify};
+use duckam_logic::sql::{Change, Expr, Modify, OnConflict};
 use pgrx::pg_sys;
 use pgrx::PgList;
 
@@ -31,8 +32,7 @@ pub unsafe fn statement(ctx: &mut Ctx, q: *mut pg_sys::Query) -> Result<Deparsed
         pg_sys::CmdType::CMD_INSERT => "INSERT",
         _ => return refuse("a statement other than SELECT, INSERT, UPDATE or DELETE"),
     };
-    let checks: [(bool, &str); 4] = [
-        (!qr.onConflict.is_null(), "INSERT … ON CONFLICT"),
+    let checks: [(bool, &str); 3] = [
         (qr.hasModifyingCTE, "data-modifying WITH"),
         (qr.hasTargetSRFs, "set-returning functions"),
         (!qr.returningList.is_null() && pg_sys::checkExprHasSubLink(qr.returningList as *mut pg_sys::Node), "a subquery in RETURNING"),
@@ -87,8 +87,9 @@ pub unsafe fn statement(ctx: &mut Ctx, q: *mut pg_sys::Query) -> Result<Deparsed
             if command == pg_sys::CmdType::CMD_UPDATE {
                 Change::Update { set, from }
             } else {
+                let on_conflict = if qr.onConflict.is_null() { None } else { on_conflict(ctx, q, &table, &m.table, &relname)? };
                 let (columns, values) = set.into_iter().unzip();
-                Change::Insert { columns, values, from }
+                Change::Insert { columns, values, from, on_conflict }
             }
         }
     };
@@ -98,7 +99,7 @@ pub unsafe fn statement(ctx: &mut Ctx, q: *mut pg_sys::Query) -> Result<Deparsed
     if !qr.returningList.is_null() {
         if command == pg_sys::CmdType::CMD_INSERT {
             // DuckDB's INSERT … RETURNING knows the table by its name.
-            ctx.renamed = Some((ctx.level(0)?.id, index, m.table.clone()));
+            ctx.renamed.push((ctx.level(0)?.id, index, m.table.clone()));
         }
         let (columns, outputs) = output::outputs(ctx, q, qr.returningList)?;
         m.returning = columns.exprs;
@@ -108,9 +109,109 @@ pub unsafe fn statement(ctx: &mut Ctx, q: *mut pg_sys::Query) -> Result<Deparsed
     Ok(Deparsed { sql: m.render(), scan, targets, params: ctx.params.clone(), writes: Some(storage), heap_scans: ctx.heap_scans.clone() })
 }
 
+/// `ON CONFLICT …` of an INSERT into a duckdb table with keys: DuckDB's
+/// own, over the same key (DuckDB's unique index stands for it).
+/// PostgreSQL's DO UPDATE fails with 21000 when two proposed rows have one
+/// key (the second would affect the row the first inserted or updated);
+/// DuckDB does not, so the proposed rows are checked for that first.
+/// None: nothing can conflict (no keys; DuckDB refuses the clause then).
+unsafe fn on_conflict(ctx: &mut Ctx, q: *mut pg_sys::Query, table: &TableFacts, table_name: &str, relname: &str) -> Result<Option<OnConflict>, Refusal> {
+    use super::funcs::lit;
+    let qr = &*q;
+    let oc = &*qr.onConflict;
+    if !oc.arbiterWhere.is_null() {
+        return refuse("ON CONFLICT with a WHERE clause on its target");
+    }
+    let mut key: Vec<i16> = Vec::new();
+    for e in PgList::<pg_sys::InferenceElem>::from_pg(oc.arbiterElems).iter_ptr() {
+        let expr = (*e).expr as *mut pg_sys::Node;
+        if expr.is_null() || (*expr).type_ != pg_sys::NodeTag::T_Var {
+            return refuse("an expression as the ON CONFLICT target");
+        }
+        key.push((*(expr as *mut pg_sys::Var)).varattno);
+    }
+    if oc.constraint != pg_sys::InvalidOid {
+        // ON CONFLICT ON CONSTRAINT name: the columns of its index.
+        let index = pg_sys::get_constraint_index(oc.constraint);
+        if index == pg_sys::InvalidOid {
+            return refuse("ON CONFLICT ON CONSTRAINT of a constraint without an index");
+        }
+        let rel = pg_sys::index_open(index, pg_sys::AccessShareLock as i32);
+        let form = &*(*rel).rd_index;
+        key = form.indkey.values.as_slice(form.indnkeyatts as usize).to_vec();
+        pg_sys::index_close(rel, pg_sys::AccessShareLock as i32);
+    }
+    let target: Vec<String> = key.iter().map(|&a| naming::column_name(a)).collect();
+    if oc.action == pg_sys::OnConflictAction::ONCONFLICT_NOTHING {
+        return Ok(table.has_keys.then_some(OnConflict { target, update: None, filter: None, once: None }));
+    }
+    if !table.checks.is_empty() || !qr.withCheckOptions.is_null() {
+        return refuse("ON CONFLICT DO UPDATE on a table with CHECK constraints or row-level security");
+    }
+    // In SET and WHERE: the existing row is the table, the proposed one `excluded`.
+    let level = ctx.level(0)?.id;
+    ctx.renamed.push((level, qr.resultRelation as u32, table_name.to_string()));
+    ctx.renamed.push((level, oc.exclRelIndex as u32, "excluded".to_string()));
+    let mut set = Vec::new();
+    for tle in PgList::<pg_sys::TargetEntry>::from_pg(oc.onConflictSet).iter_ptr() {
+        if (*tle).resjunk {
+            return refuse("SET (…) = (SELECT …) in ON CONFLICT DO UPDATE");
+        }
+        let attno = (*tle).resno;
+        if key.contains(&attno) {
+            return refuse("ON CONFLICT DO UPDATE that sets a column of its key");
+        }
+        let (_, typid, typmod, name) = table.columns.iter().find(|c| c.0 == attno).ok_or("an assignment to a dropped column")?;
+        let value = (*tle).expr as *mut pg_sys::Node;
+        let mut e = if *typid == pg_sys::NUMERICOID && *typmod < 0 {
+            unconstrained_text(ctx, value, name)?
+        } else {
+            Expr::Cast { arg: Box::new(expr::deparse(ctx, value)?), ty: duck_type(*typid, *typmod)? }
+        };
+        if table.not_null.iter().any(|(a, _)| *a == attno) {
+            let message = format!("null value in column \"{name}\" of relation \"{relname}\" violates not-null constraint");
+            e = Expr::Case {
+                whens: vec![(
+                    Expr::IsNull { arg: Box::new(e.clone()), negated: false },
+                    Expr::Call { name: "error".into(), args: vec![lit(&raise_text(Code::ERRCODE_NOT_NULL_VIOLATION, &message), "VARCHAR")] },
+                )],
+                otherwise: Some(Box::new(e)),
+            };
+        }
+        set.push((naming::column_name(attno), e));
+    }
+    let filter = if oc.onConflictWhere.is_null() { None } else { Some(expr::deparse(ctx, oc.onConflictWhere)?) };
+    let columns: Vec<Expr> = target.iter().map(|c| Expr::column("src", c)).collect();
+    let twice = Expr::Logical {
+        and: true,
+        args: std::iter::once(Expr::binary(
+            ">",
+            Expr::Window {
+                call: Box::new(Expr::Aggregate { name: "count".into(), distinct: false, args: vec![lit("1", "INTEGER")], order_by: Vec::new(), filter: None }),
+                partition: columns.clone(),
+                order_by: Vec::new(),
+                frame: None,
+            },
+            lit("1", "BIGINT"),
+        ))
+        .chain(columns.into_iter().map(|c| Expr::IsNull { arg: Box::new(c), negated: true }))
+        .collect(),
+    };
+    let once = Expr::Case {
+        whens: vec![(twice, Expr::Call { name: "error".into(), args: vec![lit(&raise_text(Code::ERRCODE_CARDINALITY_VIOLATION, AFFECTED_TWICE), "VARCHAR")] })],
+        otherwise: Some(Box::new(Expr::Bool(true))),
+    };
+    Ok(Some(OnConflict { target, update: Some(set), filter, once: Some(once) }))
+}
+
+/// PostgreSQL's words when ON CONFLICT DO UPDATE would change a row twice.
+pub const AFFECTED_TWICE: &str = "ON CONFLICT DO UPDATE command cannot affect row a second time";
+
 /// What the target relation asks of a new row beyond its column types.
 struct TableFacts {
     has_triggers: bool,
+    /// PRIMARY KEY / UNIQUE (the only indexes a duckdb table can have).
+    has_keys: bool,
     has_generated: bool,
     /// (attno, column name) of NOT NULL columns.
     not_null: Vec<(i16, String)>,
@@ -134,6 +235,7 @@ impl TableFacts {
         let constr = (*desc).constr;
         let mut facts = TableFacts {
             has_triggers,
+            has_keys: (*(*rel).rd_rel).relhasindex,
             has_generated: !constr.is_null() && (*constr).has_generated_stored,
             not_null: Vec::new(),
             checks: Vec::new(),

@@ -71,6 +71,20 @@ pub fn keys_of(rel: pg_sys::Relation) -> Vec<Key> {
     }
 }
 
+/// Has the relation PRIMARY KEY / UNIQUE constraints (the only indexes a
+/// duckdb table can have)?
+pub fn has_keys(relid: pg_sys::Oid) -> bool {
+    unsafe {
+        let tuple = pg_sys::SearchSysCache1(pg_sys::SysCacheIdentifier::RELOID as i32, pg_sys::Datum::from(relid));
+        if tuple.is_null() {
+            return false;
+        }
+        let has = (*pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_class>(tuple)).relhasindex;
+        pg_sys::ReleaseSysCache(tuple);
+        has
+    }
+}
+
 /// Does a key column of this kind compare in DuckDB exactly as in
 /// PostgreSQL? DuckDB compares the stored values; where equal PostgreSQL
 /// values can have different stored forms (numeric text '1.0' and '1',

@@ -346,7 +346,22 @@ pub enum Change {
     Delete { using: Vec<From> },
     /// `INSERT INTO table (cols) SELECT exprs FROM …`; RETURNING names the
     /// table itself (DuckDB binds no alias there).
-    Insert { columns: Vec<String>, values: Vec<Expr>, from: Vec<From> },
+    Insert { columns: Vec<String>, values: Vec<Expr>, from: Vec<From>, on_conflict: Option<OnConflict> },
+}
+
+/// `ON CONFLICT [(cols)] DO NOTHING | DO UPDATE SET … [WHERE …]` of an
+/// INSERT. The proposed rows are a subquery (`src`) whose columns are the
+/// target's, so `ON CONFLICT` cannot be read as part of a JOIN's `ON` and
+/// `once` can look at them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OnConflict {
+    pub target: Vec<String>,
+    /// None: DO NOTHING.
+    pub update: Option<Vec<(String, Expr)>>,
+    pub filter: Option<Expr>,
+    /// A condition over the proposed rows (QUALIFY) that raises when a key
+    /// comes twice: PostgreSQL's DO UPDATE never affects a row twice.
+    pub once: Option<Expr>,
 }
 
 /// UPDATE / DELETE / INSERT … SELECT on one table, with its WITH clause,
@@ -382,15 +397,48 @@ impl Modify {
                     s.push_str(&format!(" USING {}", froms(using)));
                 }
             }
-            Change::Insert { columns, values, from } => {
+            Change::Insert { columns, values, from, on_conflict: None } => {
                 let cols: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
                 s.push_str(&format!("INSERT INTO {table} ({}) SELECT {}", cols.join(", "), list(values)));
                 if !from.is_empty() {
                     s.push_str(&format!(" FROM {}", froms(from)));
                 }
+                if let Some(w) = &self.filter {
+                    s.push_str(&format!(" WHERE {}", w.render()));
+                }
+            }
+            Change::Insert { columns, values, from, on_conflict: Some(oc) } => {
+                let cols: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
+                let named: Vec<String> = values.iter().zip(&cols).map(|(v, c)| format!("{} AS {c}", v.render())).collect();
+                let mut source = format!("SELECT {}", named.join(", "));
+                if !from.is_empty() {
+                    source.push_str(&format!(" FROM {}", froms(from)));
+                }
+                if let Some(w) = &self.filter {
+                    source.push_str(&format!(" WHERE {}", w.render()));
+                }
+                s.push_str(&format!("INSERT INTO {table} ({}) SELECT * FROM ({source}) AS \"src\"", cols.join(", ")));
+                if let Some(once) = &oc.once {
+                    s.push_str(&format!(" QUALIFY {}", once.render()));
+                }
+                s.push_str(" ON CONFLICT");
+                if !oc.target.is_empty() {
+                    let t: Vec<String> = oc.target.iter().map(|c| quote_ident(c)).collect();
+                    s.push_str(&format!(" ({})", t.join(", ")));
+                }
+                match &oc.update {
+                    None => s.push_str(" DO NOTHING"),
+                    Some(set) => {
+                        let set: Vec<String> = set.iter().map(|(c, e)| format!("{} = {}", quote_ident(c), e.render())).collect();
+                        s.push_str(&format!(" DO UPDATE SET {}", set.join(", ")));
+                        if let Some(w) = &oc.filter {
+                            s.push_str(&format!(" WHERE {}", w.render()));
+                        }
+                    }
+                }
             }
         }
-        if let Some(w) = &self.filter {
+        if let Some(w) = self.filter.as_ref().filter(|_| !matches!(self.change, Change::Insert { .. })) {
             s.push_str(&format!(" WHERE {}", w.render()));
         }
         if !self.returning.is_empty() {
@@ -546,6 +594,7 @@ mod tests {
                 columns: vec!["c1".into(), "c2".into()],
                 values: vec![Expr::column("t0_2", "o1"), Expr::Null],
                 from: vec![From::Subquery { sql: "SELECT 1 AS o1".into(), alias: "t0_2".into() }],
+                on_conflict: None,
             },
             filter: None,
             returning: vec![],
@@ -555,5 +604,29 @@ mod tests {
             i.render(),
             "INSERT INTO \"r_5\" (\"c1\", \"c2\") SELECT \"t0_2\".\"o1\", NULL FROM (SELECT 1 AS o1) AS \"t0_2\""
         );
+        let upsert = Modify {
+            change: Change::Insert {
+                columns: vec!["c1".into(), "c2".into()],
+                values: vec![Expr::Literal { text: "1".into(), ty: "INTEGER".into() }, Expr::Null],
+                from: vec![],
+                on_conflict: Some(OnConflict {
+                    target: vec!["c1".into()],
+                    update: Some(vec![("c2".into(), Expr::column("excluded", "c2"))]),
+                    filter: Some(Expr::column("r_5", "c2")),
+                    once: Some(Expr::column("src", "c1")),
+                }),
+            },
+            ..i.clone()
+        };
+        assert_eq!(
+            upsert.render(),
+            "INSERT INTO \"r_5\" (\"c1\", \"c2\") SELECT * FROM (SELECT CAST('1' AS INTEGER) AS \"c1\", NULL AS \"c2\") AS \"src\" \
+             QUALIFY \"src\".\"c1\" ON CONFLICT (\"c1\") DO UPDATE SET \"c2\" = \"excluded\".\"c2\" WHERE \"r_5\".\"c2\""
+        );
+        let nothing = Modify {
+            change: Change::Insert { columns: vec!["c1".into()], values: vec![Expr::Null], from: vec![], on_conflict: Some(OnConflict { target: vec![], update: None, filter: None, once: None }) },
+            ..i
+        };
+        assert_eq!(nothing.render(), "INSERT INTO \"r_5\" (\"c1\") SELECT * FROM (SELECT NULL AS \"c1\") AS \"src\" ON CONFLICT DO NOTHING");
     }
 }
