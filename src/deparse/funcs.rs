@@ -66,6 +66,12 @@ fn error(message: &str) -> Expr {
     call("error", vec![lit(message, "VARCHAR")])
 }
 
+/// DuckDB's error() raising PostgreSQL's `code` and `message` (see
+/// error::raise_text).
+pub(super) fn raise(code: pgrx::PgSqlErrorCode, message: &str) -> Expr {
+    error(&raise_text(code, message))
+}
+
 /// Integer remainder: `x % -1` is 0 in PostgreSQL even for the most
 /// negative x, where DuckDB reports an overflow; `NULL % -1` stays NULL
 /// (the operator is strict).
@@ -443,8 +449,8 @@ unsafe fn varchar_length(ctx: &mut Ctx, a: &[*mut pg_sys::Node], n: i32) -> Resu
         ],
     };
     let message = format!("value too long for type character varying({n})");
-    let raise = call("error", vec![lit(&raise_text(pgrx::PgSqlErrorCode::ERRCODE_STRING_DATA_RIGHT_TRUNCATION, &message), "VARCHAR")]);
-    Ok(Expr::Case { whens: vec![(too_long, raise)], otherwise: Some(Box::new(cut)) })
+    let raised = raise(pgrx::PgSqlErrorCode::ERRCODE_STRING_DATA_RIGHT_TRUNCATION, &message);
+    Ok(Expr::Case { whens: vec![(too_long, raised)], otherwise: Some(Box::new(cut)) })
 }
 
 /// Display scale of a numeric-returning function's result, when every

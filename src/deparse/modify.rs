@@ -19,7 +19,6 @@ use super::expr::{self, duck_type};
 use super::output::{self, Deparsed};
 use super::query;
 use super::{refuse, Ctx, Refusal};
-use crate::error::raise_text;
 use crate::hooks::relation_info;
 
 use pgrx::PgSqlErrorCode as Code;
@@ -116,7 +115,7 @@ pub unsafe fn statement(ctx: &mut Ctx, q: *mut pg_sys::Query) -> Result<Deparsed
 /// DuckDB does not, so the proposed rows are checked for that first.
 /// None: nothing can conflict (no keys; DuckDB refuses the clause then).
 unsafe fn on_conflict(ctx: &mut Ctx, q: *mut pg_sys::Query, table: &TableFacts, table_name: &str, relname: &str) -> Result<Option<OnConflict>, Refusal> {
-    use super::funcs::lit;
+    use super::funcs::{lit, raise};
     let qr = &*q;
     let oc = &*qr.onConflict;
     if !oc.arbiterWhere.is_null() {
@@ -137,8 +136,7 @@ unsafe fn on_conflict(ctx: &mut Ctx, q: *mut pg_sys::Query, table: &TableFacts, 
             return refuse("ON CONFLICT ON CONSTRAINT of a constraint without an index");
         }
         let rel = pg_sys::index_open(index, pg_sys::AccessShareLock as i32);
-        let form = &*(*rel).rd_index;
-        key = form.indkey.values.as_slice(form.indnkeyatts as usize).to_vec();
+        key = crate::keys::key_columns(rel);
         pg_sys::index_close(rel, pg_sys::AccessShareLock as i32);
     }
     let target: Vec<String> = key.iter().map(|&a| naming::column_name(a)).collect();
@@ -161,20 +159,10 @@ unsafe fn on_conflict(ctx: &mut Ctx, q: *mut pg_sys::Query, table: &TableFacts, 
         if key.contains(&attno) {
             return refuse("ON CONFLICT DO UPDATE that sets a column of its key");
         }
-        let (_, typid, typmod, name) = table.columns.iter().find(|c| c.0 == attno).ok_or("an assignment to a dropped column")?;
-        let value = (*tle).expr as *mut pg_sys::Node;
-        let mut e = if *typid == pg_sys::NUMERICOID && *typmod < 0 {
-            unconstrained_text(ctx, value, name)?
-        } else {
-            Expr::Cast { arg: Box::new(expr::deparse(ctx, value)?), ty: duck_type(*typid, *typmod)? }
-        };
+        let (mut e, name) = assigned_value(ctx, table, attno, (*tle).expr as *mut pg_sys::Node)?;
         if table.not_null.iter().any(|(a, _)| *a == attno) {
-            let message = format!("null value in column \"{name}\" of relation \"{relname}\" violates not-null constraint");
             e = Expr::Case {
-                whens: vec![(
-                    Expr::IsNull { arg: Box::new(e.clone()), negated: false },
-                    Expr::Call { name: "error".into(), args: vec![lit(&raise_text(Code::ERRCODE_NOT_NULL_VIOLATION, &message), "VARCHAR")] },
-                )],
+                whens: vec![(Expr::IsNull { arg: Box::new(e.clone()), negated: false }, raise(Code::ERRCODE_NOT_NULL_VIOLATION, &not_null_message(name, relname)))],
                 otherwise: Some(Box::new(e)),
             };
         }
@@ -198,14 +186,14 @@ unsafe fn on_conflict(ctx: &mut Ctx, q: *mut pg_sys::Query, table: &TableFacts, 
         .collect(),
     };
     let once = Expr::Case {
-        whens: vec![(twice, Expr::Call { name: "error".into(), args: vec![lit(&raise_text(Code::ERRCODE_CARDINALITY_VIOLATION, AFFECTED_TWICE), "VARCHAR")] })],
+        whens: vec![(twice, raise(Code::ERRCODE_CARDINALITY_VIOLATION, AFFECTED_TWICE))],
         otherwise: Some(Box::new(Expr::Bool(true))),
     };
     Ok(Some(OnConflict { target, update: Some(set), filter, once: Some(once) }))
 }
 
 /// PostgreSQL's words when ON CONFLICT DO UPDATE would change a row twice.
-pub const AFFECTED_TWICE: &str = "ON CONFLICT DO UPDATE command cannot affect row a second time";
+const AFFECTED_TWICE: &str = "ON CONFLICT DO UPDATE command cannot affect row a second time";
 
 /// What the target relation asks of a new row beyond its column types.
 struct TableFacts {
@@ -306,10 +294,27 @@ unsafe fn unconstrained_text(ctx: &mut Ctx, value: *mut pg_sys::Node, column: &s
     Ok(Expr::Case {
         whens: vec![(
             Expr::binary(">=", call("abs", vec![decimal]), lit(&limit, &format!("DECIMAL(38,{at})"))),
-            call("error", vec![lit(&raise_text(Code::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, &message), "VARCHAR")]),
+            super::funcs::raise(Code::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, &message),
         )],
         otherwise: Some(Box::new(trimmed)),
     })
+}
+
+/// `value` as what column `attno` stores (its DuckDB type; an
+/// unconstrained numeric's text), and the column's name.
+unsafe fn assigned_value<'t>(ctx: &mut Ctx, table: &'t TableFacts, attno: i16, value: *mut pg_sys::Node) -> Result<(Expr, &'t str), Refusal> {
+    let (_, typid, typmod, name) = table.columns.iter().find(|c| c.0 == attno).ok_or("an assignment to a dropped column")?;
+    let e = if *typid == pg_sys::NUMERICOID && *typmod < 0 {
+        unconstrained_text(ctx, value, name)?
+    } else {
+        Expr::Cast { arg: Box::new(expr::deparse(ctx, value)?), ty: duck_type(*typid, *typmod)? }
+    };
+    Ok((e, name))
+}
+
+/// PostgreSQL's words for a NULL in a NOT NULL column.
+fn not_null_message(column: &str, relname: &str) -> String {
+    format!("null value in column \"{column}\" of relation \"{relname}\" violates not-null constraint")
 }
 
 /// The columns an UPDATE sets or an INSERT fills, each value cast to the
@@ -334,21 +339,11 @@ unsafe fn assigned_values(
     let violations = new_row_violations(q, table, relname, &assigned)?;
     let mut out = Vec::new();
     for (i, (attno, value)) in assigned.iter().enumerate() {
-        let (_, typid, typmod, name) = table.columns.iter().find(|c| c.0 == *attno).ok_or("an assignment to a dropped column")?;
-        let (typid, typmod) = (*typid, *typmod);
-        let mut e = if typid == pg_sys::NUMERICOID && typmod < 0 {
-            unconstrained_text(ctx, *value, name)?
-        } else {
-            Expr::Cast { arg: Box::new(expr::deparse(ctx, *value)?), ty: duck_type(typid, typmod)? }
-        };
+        let (mut e, _) = assigned_value(ctx, table, *attno, *value)?;
         if i == 0 && !violations.is_empty() {
             let mut whens = Vec::new();
             for (condition, code, message) in &violations {
-                let raise = Expr::Call {
-                    name: "error".into(),
-                    args: vec![Expr::Literal { text: raise_text(*code, message), ty: "VARCHAR".into() }],
-                };
-                whens.push((expr::deparse(ctx, *condition)?, raise));
+                whens.push((expr::deparse(ctx, *condition)?, super::funcs::raise(*code, message)));
             }
             e = Expr::Case { whens, otherwise: Some(Box::new(e)) };
         }
@@ -428,7 +423,7 @@ unsafe fn new_row_violations(
         out.push((
             t as *mut pg_sys::Node,
             Code::ERRCODE_NOT_NULL_VIOLATION,
-            format!("null value in column \"{name}\" of relation \"{relname}\" violates not-null constraint"),
+            not_null_message(name, relname),
         ));
     }
     // CHECK constraints pass when TRUE or NULL.

@@ -504,33 +504,39 @@ pub fn with_insert_buffer<R>(
 /// The emptied builder is kept as the table's next buffer's (COPY fills
 /// many: no regrowing of columns, no fresh pages to fault in).
 fn flush_one(storage: u32) -> Result<()> {
-    let Some(mut buf) = with_state(|s| s.buffers.remove(&storage)) else { return Ok(()) };
-    if buf.batch.rows() == 0 {
-        return Ok(());
-    }
-    let frame = append_frame(None, &buf.table, false, &buf.batch);
-    with_client(Access::Write, |c| c.send_deferred(&frame))?;
-    buf.batch.clear();
-    with_state(|s| {
-        s.dirty = true;
-        s.ledger.wrote(buf.owner, storage);
-        s.spare_buffers.insert(storage, buf.batch);
-    });
-    Ok(())
+    send_buffer(storage, false)
 }
 
 /// Sends the buffered rows of `storage` and waits for DuckDB to take them:
 /// its errors (a duplicate key) belong to the statement that inserted them.
 pub fn flush_now(storage: u32) -> Result<()> {
+    send_buffer(storage, true)
+}
+
+/// Sends one buffer to DuckDB, waiting for its response or (`wait`
+/// false) reading it with the next request. A waited-for append counts
+/// the transaction as written first, so its failure (a duplicate key)
+/// dooms the DuckDB work already done.
+fn send_buffer(storage: u32, wait: bool) -> Result<()> {
     let Some(mut buf) = with_state(|s| s.buffers.remove(&storage)) else { return Ok(()) };
     if buf.batch.rows() == 0 {
         return Ok(());
     }
-    with_state(|s| {
-        s.dirty = true;
-        s.ledger.wrote(buf.owner, storage);
-    });
-    call_append(None, &buf.table, false, &buf.batch)?;
+    let owner = buf.owner;
+    let mark = || {
+        with_state(|s| {
+            s.dirty = true;
+            s.ledger.wrote(owner, storage);
+        })
+    };
+    if wait {
+        mark();
+        call_append(None, &buf.table, false, &buf.batch)?;
+    } else {
+        let frame = append_frame(None, &buf.table, false, &buf.batch);
+        with_client(Access::Write, |c| c.send_deferred(&frame))?;
+        mark();
+    }
     buf.batch.clear();
     with_state(|s| s.spare_buffers.insert(storage, buf.batch));
     Ok(())

@@ -57,17 +57,23 @@ pub fn keys_of(rel: pg_sys::Relation) -> Vec<Key> {
         for oid in PgList::<pg_sys::Oid>::from_pg(pg_sys::RelationGetIndexList(rel)).iter_oid() {
             let index = pg_sys::index_open(oid, pg_sys::AccessShareLock as i32);
             if (*(*index).rd_rel).relam == am {
-                let form = &*(*index).rd_index;
-                let attnos = form.indkey.values.as_slice(form.indnkeyatts as usize).to_vec();
                 keys.push(Key {
                     name: CStr::from_ptr((*(*index).rd_rel).relname.data.as_ptr()).to_string_lossy().into_owned(),
                     relfilenode: (*index).rd_node.relNode.to_u32(),
-                    attnos,
+                    attnos: key_columns(index),
                 });
             }
             pg_sys::index_close(index, pg_sys::AccessShareLock as i32);
         }
         keys
+    }
+}
+
+/// The attribute numbers of an index's key columns (0: an expression).
+pub fn key_columns(index: pg_sys::Relation) -> Vec<i16> {
+    unsafe {
+        let form = &*(*index).rd_index;
+        form.indkey.values.as_slice(form.indnkeyatts as usize).to_vec()
     }
 }
 
@@ -169,13 +175,19 @@ pub fn build(heap: pg_sys::Relation, index: pg_sys::Relation, info: *mut pg_sys:
     let storage = crate::am::storage_of(heap);
     let table = crate::am::table_of(heap);
     let relfilenode = unsafe { (*index).rd_node.relNode.to_u32() };
-    let columns = attnos.iter().map(|&a| naming::quote_ident(&naming::column_name(a))).collect::<Vec<_>>().join(", ");
-    let sql = format!("CREATE UNIQUE INDEX {} ON {} ({columns})", naming::quote_ident(&index_name(relfilenode)), naming::quote_ident(&table));
+    let quoted: Vec<String> = attnos.iter().map(|&a| naming::quote_ident(&naming::column_name(a))).collect();
+    let joined = |f: &dyn Fn(&String) -> String, sep: &str| quoted.iter().map(f).collect::<Vec<_>>().join(sep);
+    let sql = format!(
+        "CREATE UNIQUE INDEX {} ON {} ({})",
+        naming::quote_ident(&index_name(relfilenode)),
+        naming::quote_ident(&table),
+        quoted.join(", ")
+    );
     let name = unsafe { CStr::from_ptr((*(*index).rd_rel).relname.data.as_ptr()).to_string_lossy().into_owned() };
     // DuckDB's own refusal names no key, and fails its transaction: the
     // duplicate is looked for first (NULLs are never equal keys).
-    let not_null = attnos.iter().map(|&a| format!("{} IS NOT NULL", naming::quote_ident(&naming::column_name(a)))).collect::<Vec<_>>().join(" AND ");
-    let printed = attnos.iter().map(|&a| format!("{}::VARCHAR", naming::quote_ident(&naming::column_name(a)))).collect::<Vec<_>>().join(" || ', ' || ");
+    let not_null = joined(&|c| format!("{c} IS NOT NULL"), " AND ");
+    let printed = joined(&|c| format!("{c}::VARCHAR"), " || ', ' || ");
     let duplicate = format!(
         "SELECT ({printed})::VARCHAR FROM {} WHERE {not_null} GROUP BY ALL HAVING count(*) > 1 LIMIT 1",
         naming::quote_ident(&table)
@@ -253,7 +265,7 @@ fn column_names(relid: pg_sys::Oid, attnos: &[i16]) -> String {
         .iter()
         .map(|&a| unsafe {
             let name = pg_sys::get_attname(relid, a, true);
-            if name.is_null() { format!("c{a}") } else { CStr::from_ptr(pg_sys::quote_identifier(name)).to_string_lossy().into_owned() }
+            if name.is_null() { naming::column_name(a) } else { CStr::from_ptr(pg_sys::quote_identifier(name)).to_string_lossy().into_owned() }
         })
         .collect::<Vec<_>>()
         .join(", ")
